@@ -1,0 +1,279 @@
+//! Wire types of the HTTP API (camelCase JSON).
+//!
+//! Requests carry raw strings and numbers, and refuse unknown fields: the server turns
+//! them into domain values itself (`TryFrom`-style parsing in its service layer) so every
+//! bad value gets its own [`ErrorCode`](crate::ErrorCode) instead of a generic serde
+//! message. Responses carry domain values, so a client reading them holds checked types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::locale::{Country, Language, TimeZone};
+use crate::password::Strength;
+use crate::prefs::Channel;
+use crate::role::{Permission, Role};
+use crate::{Email, PhoneNumber};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+// ---------- requests ----------
+
+/// What the client detected on the device (OS locale and time zone). Applied once, at
+/// the first sign-in of a user who has never set language and region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegionDefaults {
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+    /// Shown in the sessions list, e.g. "Ana's laptop (Linux)". At most 100 characters.
+    #[serde(default)]
+    pub device_name: Option<String>,
+    #[serde(default)]
+    pub detected: Option<RegionDefaults>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+    pub repeat_password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordStrengthRequest {
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmailChangeRequest {
+    pub new_email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PhoneChangeRequest {
+    /// With its country code: `+34 600 123 456`.
+    pub phone: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmCodeRequest {
+    /// The 6-digit code from the message.
+    pub code: String,
+}
+
+/// The low-balance part of a preferences update; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LowBalanceUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Minor units (cents) of the organization's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<String>>,
+}
+
+/// A partial update of language, region and notification preferences.
+///
+/// `baseVersion` is the account version the edit was made against. The update is
+/// refused with `version_conflict` (409, with the current account) when any field it
+/// touches was changed after that version; fields it does not touch never conflict.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdatePreferencesRequest {
+    pub base_version: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_imports: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_balance: Option<LowBalanceUpdate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeRoleRequest {
+    pub role: String,
+}
+
+// ---------- responses ----------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationView {
+    pub id: i64,
+    pub name: String,
+    /// ISO 4217; thresholds and balances are in its minor units.
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LowBalanceView {
+    pub enabled: bool,
+    pub threshold_minor: i64,
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationsView {
+    pub contact_imports: Vec<Channel>,
+    /// Absent for users without billing permission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Vec<Channel>>,
+    /// Absent for users without billing permission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_balance: Option<LowBalanceView>,
+}
+
+/// A change waiting for its verification code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingChangeView {
+    /// The new address or number the code was sent to.
+    pub target: String,
+    pub expires_at: DateTime<Utc>,
+    pub resend_available_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub id: i64,
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub email: Email,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone: Option<PhoneNumber>,
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+    pub organization: OrganizationView,
+    pub language: Language,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub country: Option<Country>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub time_zone: TimeZone,
+    /// False until language and region were set, by the user or from detected defaults.
+    pub region_configured: bool,
+    pub notifications: NotificationsView,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_email_change: Option<PendingChangeView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_phone_change: Option<PendingChangeView>,
+    /// Increases with every change; the ETag is `"<version>"`.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub id: String,
+    pub device_name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// True for the session making the request.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignInResponse {
+    /// The bearer token. Keep it in the OS keyring; it is shown only this once.
+    pub token: String,
+    pub session: SessionView,
+    pub account: AccountView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedView {
+    pub revoked: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    pub user_id: i64,
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub email: Email,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MembersView {
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsView {
+    pub sessions: Vec<SessionView>,
+}
+
+/// Re-exported so clients deserializing `/v1/password-strength` get the model type.
+pub type StrengthView = Strength;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        let err = serde_json::from_str::<ChangeRoleRequest>(r#"{"role":"admin","isAdmin":true}"#)
+            .expect_err("unknown field");
+        assert!(err.to_string().contains("unknown field"), "{err}");
+        let ok: UpdatePreferencesRequest =
+            serde_json::from_str(r#"{"baseVersion":3,"lowBalance":{"thresholdMinor":5000}}"#).expect("ok");
+        assert_eq!(ok.low_balance.and_then(|l| l.threshold_minor), Some(5000));
+    }
+}

@@ -1,0 +1,25 @@
+//! The vocabulary every part of Account Settings shares: validated domain values,
+//! the HTTP API's wire types, the one [`ErrorCode`] enum, and the message catalogs.
+//!
+//! Parse, don't validate: an [`Email`], [`PhoneNumber`], [`Password`], [`Language`],
+//! [`Country`], [`TimeZone`], [`Channels`] or [`Threshold`] can only be built through a
+//! constructor that checks it and says precisely what is wrong. Code holding one never
+//! re-checks it. This crate does no I/O.
+
+pub mod dto;
+mod email;
+mod error;
+pub mod i18n;
+mod locale;
+pub mod password;
+mod phone;
+mod prefs;
+mod role;
+
+pub use email::Email;
+pub use error::{ErrorBody, ErrorCode, ParseError};
+pub use locale::{Country, Language, TimeZone};
+pub use password::{Owner, Password, Strength};
+pub use phone::PhoneNumber;
+pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
+pub use role::{Permission, Role};

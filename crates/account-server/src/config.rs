@@ -1,0 +1,250 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file, then
+//! `ACCOUNT_*` environment variables (nested keys joined by `__`, for example
+//! `ACCOUNT_LIMITS__CODE_TTL_SECS=300`). Tests build the struct directly.
+//!
+//! [`Config::validate`] refuses settings that would weaken security (argon2 below
+//! OWASP's minimum, codes living longer than an hour) or that cannot work, with a
+//! message naming the key, so a typo never starts a half-configured server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use account_model::Country;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Where outgoing messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryMode {
+    /// Messages, codes included, are printed to the console and marked sent. For a
+    /// developer's machine only (`make run`).
+    Development,
+    /// Messages wait in the outbox for a delivery worker; nothing is printed. The
+    /// default, so no setting can leak codes into a production log by omission.
+    Hold,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// How long a verification code stays valid.
+    pub code_ttl_secs: i64,
+    /// Wrong tries after which a code is void.
+    pub code_max_attempts: i64,
+    /// Wait between two sends of a code to the same user.
+    pub resend_cooldown_secs: i64,
+    /// Codes a user may be sent per channel (email, SMS) in one hour / one day.
+    pub code_sends_per_hour: i64,
+    pub code_sends_per_day: i64,
+    /// Wrong passwords (sign-in or re-authentication) before the account is locked.
+    pub failures_before_lockout: i64,
+    /// The first lock lasts this long; each further failure doubles it, up to the max.
+    pub lockout_base_secs: i64,
+    pub lockout_max_secs: i64,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+    /// Password hashes computed at once; more wait their turn.
+    pub hash_concurrency: usize,
+    /// How long a session may stay unused before it expires.
+    pub session_idle_days: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            code_ttl_secs: 600,
+            code_max_attempts: 5,
+            resend_cooldown_secs: 60,
+            code_sends_per_hour: 5,
+            code_sends_per_day: 10,
+            failures_before_lockout: 5,
+            lockout_base_secs: 30,
+            lockout_max_secs: 900,
+            body_limit_bytes: 16 * 1024,
+            hash_concurrency: 2,
+            session_idle_days: 30,
+        }
+    }
+}
+
+/// Argon2id cost. The defaults are OWASP's minimum for argon2id (19 MiB, t=2, p=1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The SQLite database file (created with its folder when missing).
+    pub database_path: PathBuf,
+    pub delivery: DeliveryMode,
+    /// Key for hashing verification codes (HMAC-SHA256), at least 32 characters. Several
+    /// instances must share it. When unset, a random key is made at start-up, and codes
+    /// sent before a restart stop working.
+    #[serde(skip_serializing)]
+    pub code_secret: Option<SecretString>,
+    /// Countries (ISO 3166-1 alpha-2) whose numbers may receive SMS.
+    pub sms_allowed_countries: Vec<String>,
+    pub limits: Limits,
+    pub argon2: Argon2Config,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_path: PathBuf::from("account-settings.db"),
+            delivery: DeliveryMode::Hold,
+            code_secret: None,
+            sms_allowed_countries: [
+                "AT", "BE", "CH", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL",
+                "NO", "PT", "SE", "US", "CA", "MX", "BR", "AR", "CL", "CO",
+            ]
+            .map(String::from)
+            .to_vec(),
+            limits: Limits::default(),
+            argon2: Argon2Config::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Read(#[from] Box<figment::Error>),
+    #[error("configuration key `{key}`: {why}")]
+    Invalid { key: &'static str, why: String },
+}
+
+impl Config {
+    /// Defaults, then `file` (when given), then `ACCOUNT_*` variables; then validated.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "--config",
+                    why: format!("the file {} does not exist", file.display()),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("ACCOUNT_").split("__"))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The allow-list as checked countries.
+    pub fn sms_countries(&self) -> Result<Vec<Country>, ConfigError> {
+        self.sms_allowed_countries
+            .iter()
+            .map(|c| {
+                Country::parse(c).map_err(|e| ConfigError::Invalid {
+                    key: "sms_allowed_countries",
+                    why: e.message,
+                })
+            })
+            .collect()
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, why: &str| Err(ConfigError::Invalid { key, why: why.to_owned() });
+        self.sms_countries()?;
+        let a = &self.argon2;
+        if a.memory_kib < 19 * 1024 || a.iterations < 2 || a.parallelism < 1 {
+            return invalid("argon2", "below OWASP's minimum for argon2id (memory_kib >= 19456, iterations >= 2, parallelism >= 1)");
+        }
+        let l = &self.limits;
+        if !(60..=3600).contains(&l.code_ttl_secs) {
+            return invalid("limits.code_ttl_secs", "must be between 60 and 3600");
+        }
+        if !(1..=10).contains(&l.code_max_attempts) {
+            return invalid("limits.code_max_attempts", "must be between 1 and 10");
+        }
+        if l.resend_cooldown_secs < 0 || l.code_sends_per_hour < 1 || l.code_sends_per_day < l.code_sends_per_hour {
+            return invalid("limits", "resend_cooldown_secs >= 0 and 1 <= code_sends_per_hour <= code_sends_per_day");
+        }
+        if l.failures_before_lockout < 1 || l.lockout_base_secs < 1 || l.lockout_max_secs < l.lockout_base_secs {
+            return invalid("limits", "failures_before_lockout >= 1 and 1 <= lockout_base_secs <= lockout_max_secs");
+        }
+        if !(1024..=1024 * 1024).contains(&l.body_limit_bytes) {
+            return invalid("limits.body_limit_bytes", "must be between 1024 and 1048576");
+        }
+        if l.hash_concurrency == 0 || l.session_idle_days < 1 {
+            return invalid("limits", "hash_concurrency and session_idle_days must be at least 1");
+        }
+        if let Some(secret) = &self.code_secret {
+            use secrecy::ExposeSecret;
+            if secret.expose_secret().chars().count() < 32 {
+                return invalid("code_secret", "must be at least 32 characters");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_safe() {
+        let config = Config::default();
+        config.validate().expect("defaults validate");
+        assert_eq!(config.delivery, DeliveryMode::Hold);
+        assert_eq!(config.argon2.memory_kib, 19456);
+    }
+
+    #[test]
+    fn weak_or_broken_settings_are_refused_by_name() {
+        let mut config = Config::default();
+        config.argon2.memory_kib = 4096;
+        assert!(config.validate().expect_err("weak").to_string().contains("argon2"));
+        let mut config = Config::default();
+        config.sms_allowed_countries.push("XX".into());
+        assert!(config.validate().expect_err("bad country").to_string().contains("sms_allowed_countries"));
+        let mut config = Config::default();
+        config.code_secret = Some(SecretString::from("short"));
+        assert!(config.validate().expect_err("short").to_string().contains("code_secret"));
+    }
+
+    #[test]
+    fn a_file_then_the_environment_override_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("server.toml");
+        std::fs::write(&file, "delivery = \"development\"\n[limits]\ncode_ttl_secs = 300\n").expect("write");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ACCOUNT_LIMITS__RESEND_COOLDOWN_SECS", "30");
+            let config = Config::load(Some(&file)).expect("loads");
+            assert_eq!(config.delivery, DeliveryMode::Development);
+            assert_eq!(config.limits.code_ttl_secs, 300);
+            assert_eq!(config.limits.resend_cooldown_secs, 30);
+            Ok(())
+        });
+        std::fs::write(&file, "delivry = \"development\"\n").expect("write");
+        let err = Config::load(Some(&file)).expect_err("typo");
+        assert!(err.to_string().contains("delivry"), "{err}");
+    }
+}
