@@ -96,6 +96,8 @@ impl std::fmt::Display for AppError {
     }
 }
 
+impl std::error::Error for AppError {}
+
 impl From<ParseError> for AppError {
     fn from(e: ParseError) -> Self {
         Self::new(e.code, e.message)

@@ -1,0 +1,208 @@
+//! Password hashing, session tokens and verification codes.
+//!
+//! - Passwords: argon2id (parameters from config, at least OWASP's 19 MiB / t=2 / p=1),
+//!   computed on the blocking pool and bounded by a semaphore so a burst of sign-ins
+//!   cannot take all memory or starve the executor. Verifying for an unknown user runs
+//!   the same work against a dummy hash, so response time does not reveal accounts.
+//! - Session tokens: 256 random bits from the OS, base64url; only SHA-256 of a token is
+//!   stored. A fast hash is right here: the token has full entropy, nothing to brute-force.
+//! - Codes: 6 digits from the OS RNG; stored as HMAC-SHA256 under a server key and bound
+//!   to the user, purpose and target, so a leaked table cannot be brute-forced offline
+//!   and a code for one address cannot confirm another.
+
+use std::sync::Arc;
+
+use argon2::password_hash::SaltString;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::{Rng, RngCore};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::config::Argon2Config;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    dummy_hash: Arc<String>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").field("params", &self.params).finish()
+    }
+}
+
+fn argon2(params: &Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+}
+
+fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = argon2(params)
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
+    Ok(hash.to_string())
+}
+
+impl PasswordHasher {
+    pub fn new(config: &Argon2Config, concurrency: usize) -> anyhow::Result<Self> {
+        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
+            .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        let dummy_hash = hash_blocking(&params, "dummy password for unknown users")?;
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(concurrency)),
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        let params = self.params.clone();
+        tokio::task::spawn_blocking(move || hash_blocking(&params, password.expose_secret()))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)
+    }
+
+    /// True when `password` matches `stored`. With no stored hash (unknown user) the same
+    /// work is done against a dummy hash and the answer is false.
+    pub async fn verify(&self, stored: Option<String>, password: SecretString) -> Result<bool, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
+        let params = self.params.clone();
+        let matches = tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+            anyhow::Ok(argon2(&params).verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+        Ok(known && matches)
+    }
+}
+
+/// A new bearer token and the hash to store for it.
+pub fn new_token() -> (SecretString, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (SecretString::from(token), hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A public session id: 128 random bits, hex. Not a secret; it names a session.
+pub fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a request body for idempotency checks.
+pub fn body_hash(body: &[u8]) -> Vec<u8> {
+    Sha256::digest(body).to_vec()
+}
+
+#[derive(Clone)]
+pub struct CodeHasher {
+    key: Arc<SecretString>,
+}
+
+impl std::fmt::Debug for CodeHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeHasher(<key redacted>)")
+    }
+}
+
+impl CodeHasher {
+    /// Uses the configured key, or a random one for this process when none is set.
+    pub fn new(key: Option<SecretString>) -> Self {
+        let key = key.unwrap_or_else(|| {
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            SecretString::from(URL_SAFE_NO_PAD.encode(bytes))
+        });
+        Self { key: Arc::new(key) }
+    }
+
+    fn mac(&self, user_id: i64, purpose: &str, target: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256>>::new_from_slice(self.key.expose_secret().as_bytes())
+            .expect("HMAC accepts keys of any length");
+        // Length-prefixed fields: no two (purpose, target) pairs feed the same bytes.
+        for part in [user_id.to_string().as_str(), purpose, target] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
+
+    pub fn hash(&self, user_id: i64, purpose: &str, target: &str, code: &str) -> Vec<u8> {
+        let mut mac = self.mac(user_id, purpose, target);
+        mac.update(code.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time comparison of `code` against a stored hash.
+    pub fn matches(&self, user_id: i64, purpose: &str, target: &str, code: &str, stored: &[u8]) -> bool {
+        let mut mac = self.mac(user_id, purpose, target);
+        mac.update(code.as_bytes());
+        mac.verify_slice(stored).is_ok()
+    }
+}
+
+/// A uniformly random 6-digit code.
+pub fn new_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_only_the_right_password() {
+        let hasher = PasswordHasher::new(&Argon2Config::default(), 2).expect("hasher");
+        let hash = hasher.hash(SecretString::from("copper kettle orbit")).await.expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify(Some(hash.clone()), SecretString::from("copper kettle orbit")).await.expect("verify"));
+        assert!(!hasher.verify(Some(hash), SecretString::from("copper kettle orbiT")).await.expect("verify"));
+        assert!(!hasher.verify(None, SecretString::from("dummy password for unknown users")).await.expect("verify"));
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert_eq!(a.expose_secret().len(), 43);
+        assert_eq!(hash_a, token_hash(a.expose_secret()));
+        assert_ne!(hash_a, a.expose_secret().as_bytes());
+        assert_eq!(new_session_id().len(), 32);
+    }
+
+    #[test]
+    fn codes_are_bound_to_user_purpose_and_target() {
+        let codes = CodeHasher::new(None);
+        let code = new_code();
+        assert!(code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()));
+        let stored = codes.hash(1, "email", "new@example.com", &code);
+        assert!(codes.matches(1, "email", "new@example.com", &code, &stored));
+        assert!(!codes.matches(2, "email", "new@example.com", &code, &stored));
+        assert!(!codes.matches(1, "phone", "new@example.com", &code, &stored));
+        assert!(!codes.matches(1, "email", "other@example.com", &code, &stored));
+        let other = CodeHasher::new(None);
+        assert!(!other.matches(1, "email", "new@example.com", &code, &stored));
+    }
+}

@@ -1,0 +1,47 @@
+//! HTTP routes under `/v1`. Each handler parses its input, calls one service function
+//! and maps the result; see `crate::service` for the rules.
+
+mod account;
+mod changes;
+pub mod extract;
+mod org;
+mod sessions;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+
+use crate::service::Services;
+
+pub use account::*;
+pub use changes::*;
+pub use org::*;
+pub use sessions::*;
+
+pub fn router(services: Services) -> Router {
+    let body_limit = services.config.limits.body_limit_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/openapi.json", get(crate::openapi::serve))
+        .route("/v1/sessions", post(sign_in).get(list_sessions))
+        .route("/v1/sessions/current", delete(sign_out))
+        .route("/v1/sessions/revoke-others", post(revoke_other_sessions))
+        .route("/v1/sessions/{id}", delete(revoke_session))
+        .route("/v1/account", get(get_account))
+        .route("/v1/account/preferences", axum::routing::patch(update_preferences))
+        .route("/v1/account/password", post(change_password))
+        .route("/v1/account/password-strength", post(password_strength))
+        .route("/v1/account/email-change", post(request_email_change).delete(cancel_email_change))
+        .route("/v1/account/email-change/resend", post(resend_email_code))
+        .route("/v1/account/email-change/confirm", post(confirm_email_change))
+        .route("/v1/account/phone-change", post(request_phone_change).delete(cancel_phone_change))
+        .route("/v1/account/phone-change/resend", post(resend_phone_code))
+        .route("/v1/account/phone-change/confirm", post(confirm_phone_change))
+        .route("/v1/organization/members", get(list_members))
+        .route("/v1/organization/members/{id}/role", put(change_role))
+        .fallback(|| async {
+            crate::AppError::new(account_model::ErrorCode::NotFound, "no such endpoint")
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(services)
+}

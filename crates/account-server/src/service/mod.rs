@@ -1,0 +1,60 @@
+//! The rules of the product, written once and called by the HTTP routes and the CLI.
+//!
+//! Every function takes already-parsed domain values where the caller could parse them,
+//! and returns [`AppError`](crate::AppError) with a specific [`ErrorCode`] for every
+//! refusal. Store calls that must happen together run in one write transaction;
+//! argon2 runs before it, never inside it, so a slow hash never holds the write lock.
+
+pub mod account;
+pub mod auth;
+pub mod changes;
+pub mod notify;
+pub mod org;
+
+use std::sync::Arc;
+
+use account_model::Country;
+use chrono::{DateTime, Utc};
+
+use crate::clock::{self, Clock};
+use crate::config::Config;
+use crate::crypto::{CodeHasher, PasswordHasher};
+use crate::store::Db;
+
+/// Everything the services need; cheap to clone (all shared).
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: PasswordHasher,
+    pub codes: CodeHasher,
+    pub sms_countries: Arc<Vec<Country>>,
+    /// Woken whenever a message is written to the outbox.
+    pub outbox_ready: Arc<tokio::sync::Notify>,
+}
+
+impl Services {
+    pub fn new(db: Db, config: Arc<Config>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let hasher = PasswordHasher::new(&config.argon2, config.limits.hash_concurrency)?;
+        let codes = CodeHasher::new(config.code_secret.clone());
+        let sms_countries = Arc::new(config.sms_countries()?);
+        Ok(Self {
+            db,
+            config,
+            clock,
+            hasher,
+            codes,
+            sms_countries,
+            outbox_ready: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        clock::to_millis(self.now())
+    }
+}

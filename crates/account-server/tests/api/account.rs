@@ -1,0 +1,122 @@
+use account_model::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn the_account_has_everything_the_user_info_section_shows() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Admin, "ana@example.com").await;
+
+    let reply = app.account(&ana.token).await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    let a = &reply.body;
+    assert_eq!(a["name"], "Test Person");
+    assert_eq!(a["email"], "ana@example.com");
+    assert_eq!(a["phone"], "+34600123456");
+    assert_eq!(a["role"], "admin");
+    assert_eq!(a["permissions"], json!(["view_billing", "view_members"]));
+    assert_eq!(a["organization"]["name"], "Acme Marketing");
+    assert_eq!(a["organization"]["currency"], "EUR");
+    assert_eq!(a["language"], "en");
+    assert_eq!(a["timeZone"], "UTC");
+    assert_eq!(a["notifications"]["contactImports"], json!(["email"]));
+    assert_eq!(a["notifications"]["billing"], json!(["email"]));
+    assert_eq!(a["notifications"]["lowBalance"]["enabled"], false);
+    assert!(a["version"].as_i64().expect("version") >= 1);
+}
+
+#[tokio::test]
+async fn conditional_get_answers_304_until_the_account_changes() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let first = app.account(&ana.token).await;
+    let etag = first.headers["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(etag, format!("\"{}\"", first.body["version"]));
+
+    let get_if = |tag: String| {
+        app.client
+            .get(format!("{}/v1/account", app.base))
+            .bearer_auth(&ana.token)
+            .header("if-none-match", tag)
+            .send()
+    };
+    let unchanged = get_if(etag.clone()).await.expect("sent");
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+
+    app.preferences(&ana.token, json!({ "baseVersion": first.body["version"], "language": "fr" })).await;
+    let changed = get_if(etag).await.expect("sent");
+    assert_eq!(changed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn changing_the_password_signs_out_other_sessions_and_tells_the_user() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let other = app.login("ana@example.com", PASSWORD).await;
+    let new = "saffron glacier piano thunder";
+
+    let reply = app.change_password(&ana.token, PASSWORD, new, new).await;
+
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+    assert_eq!(app.account(&ana.token).await.status, StatusCode::OK, "this session stays");
+    assert_eq!(app.account(&other).await.code(), "unauthenticated");
+    assert_eq!(app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD })).await.code(), "invalid_credentials");
+    app.login("ana@example.com", new).await;
+    let mail = app.outbox("ana@example.com").await;
+    assert_eq!(mail.last().expect("notice").kind, "password_changed");
+}
+
+#[tokio::test]
+async fn password_changes_are_refused_with_the_rule_that_failed() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let good = "saffron glacier piano thunder";
+    let cases = [
+        (PASSWORD, good, "saffron glacier piano thunderX", "password_mismatch"),
+        (PASSWORD, "too short", "too short", "password_too_short"),
+        (PASSWORD, "1qaz2wsx3edc4rfv", "1qaz2wsx3edc4rfv", "password_too_common"),
+        (PASSWORD, "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaa", "password_too_weak"),
+        (PASSWORD, "ana-saffron-glacier-piano", "ana-saffron-glacier-piano", "password_contains_personal_info"),
+        (PASSWORD, PASSWORD, PASSWORD, "password_unchanged"),
+        ("not my password at all", good, good, "wrong_password"),
+    ];
+    for (current, new, repeat, code) in cases {
+        let reply = app.change_password(&ana.token, current, new, repeat).await;
+        assert_eq!(reply.code(), code, "{new}");
+    }
+    let weak = app.change_password(&ana.token, PASSWORD, "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaa").await;
+    assert_eq!(weak.body["details"]["score"], 0);
+    // Nothing changed: the old password still signs in.
+    app.login("ana@example.com", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_lockout() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    for _ in 0..5 {
+        let reply = app.change_password(&ana.token, "not my password at all", "saffron glacier piano thunder", "saffron glacier piano thunder").await;
+        assert_eq!(reply.code(), "wrong_password");
+    }
+    let locked = app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    assert_eq!(locked.code(), "too_many_attempts");
+    let sign_in = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD })).await;
+    assert_eq!(sign_in.code(), "too_many_attempts");
+}
+
+#[tokio::test]
+async fn the_strength_meter_scores_without_storing() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let meter = |pw: &'static str| {
+        app.request(Method::POST, "/v1/account/password-strength", Some(&ana.token), Some(json!({ "password": pw })))
+    };
+    let weak = meter("password").await;
+    assert_eq!(weak.body, json!({ "score": 0, "acceptable": false }));
+    let strong = meter("saffron glacier piano thunder").await;
+    assert_eq!(strong.body["acceptable"], true);
+    assert!(strong.body["score"].as_u64().expect("score") >= 3);
+}

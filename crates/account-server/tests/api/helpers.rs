@@ -1,0 +1,231 @@
+//! The harness: a real server on 127.0.0.1 port 0 with its own SQLite file, a manual
+//! clock, seeded users, one method per endpoint and a readable outbox.
+
+use std::sync::Arc;
+
+use account_model::Role;
+use account_server::clock::ManualClock;
+use account_server::config::{Config, DeliveryMode};
+use account_server::store::outbox::{self, Filter, OutboxMessage};
+use account_server::store::{orgs, users};
+use account_server::App;
+use account_model::Email;
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "plum kettle orbit lantern";
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    pub org_id: i64,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+/// What an endpoint answered.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an error reply ("" when the body has none).
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    config.database_path = dir.join("account.db");
+    config.delivery = DeliveryMode::Hold;
+    config.code_secret = Some(SecretString::from("test code secret of at least thirty-two chars"));
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = test_config(dir.path());
+    tweak(&mut config);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let app = App::spawn(config, Arc::new(clock.clone())).await.expect("server starts");
+    let now = app.services.now_ms();
+    let org_id = app
+        .services
+        .db
+        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", 10_000, now))
+        .await
+        .expect("org");
+    TestApp {
+        base: format!("http://{}", app.addr),
+        app,
+        clock,
+        client: reqwest::Client::new(),
+        org_id,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Adds a user with [`PASSWORD`] to the test organization (no session yet).
+    pub async fn add_user(&self, role: Role, email: &str, phone: Option<&str>) -> i64 {
+        let hash = self.app.services.hasher.hash(SecretString::from(PASSWORD)).await.expect("hash");
+        let email = Email::parse(email).expect("email");
+        let phone = phone.map(|p| account_model::PhoneNumber::parse(p).expect("phone"));
+        let (org, now) = (self.org_id, self.app.services.now_ms());
+        self.app
+            .services
+            .db
+            .write(move |tx| {
+                users::insert(
+                    tx,
+                    &users::NewUser {
+                        organization_id: org,
+                        name: "Test Person",
+                        email: &email,
+                        phone: phone.as_ref(),
+                        role,
+                        password_hash: &hash,
+                        low_balance: None,
+                    },
+                    now,
+                )
+            })
+            .await
+            .expect("user")
+    }
+
+    /// Adds a user and signs them in.
+    pub async fn user(&self, role: Role, email: &str) -> TestUser {
+        let id = self.add_user(role, email, Some("+34600123456")).await;
+        let token = self.login(email, PASSWORD).await;
+        TestUser { id, email: email.to_owned(), token }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let reply = self.sign_in(json!({ "email": email, "password": password, "deviceName": "test" })).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request sent");
+        reply(response).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).body(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        reply(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn sign_in(&self, body: Value) -> Reply {
+        self.request(Method::POST, "/v1/sessions", None, Some(body)).await
+    }
+
+    pub async fn account(&self, token: &str) -> Reply {
+        self.request(Method::GET, "/v1/account", Some(token), None).await
+    }
+
+    pub async fn preferences(&self, token: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, "/v1/account/preferences", Some(token), Some(body)).await
+    }
+
+    pub async fn change_password(&self, token: &str, current: &str, new: &str, repeat: &str) -> Reply {
+        let body = json!({ "currentPassword": current, "newPassword": new, "repeatPassword": repeat });
+        self.request(Method::POST, "/v1/account/password", Some(token), Some(body)).await
+    }
+
+    pub async fn email_change(&self, token: &str, new_email: &str, password: &str) -> Reply {
+        let body = json!({ "newEmail": new_email, "password": password });
+        self.request(Method::POST, "/v1/account/email-change", Some(token), Some(body)).await
+    }
+
+    pub async fn phone_change(&self, token: &str, phone: &str, password: &str) -> Reply {
+        let body = json!({ "phone": phone, "password": password });
+        self.request(Method::POST, "/v1/account/phone-change", Some(token), Some(body)).await
+    }
+
+    /// `kind` is "email" or "phone".
+    pub async fn confirm(&self, token: &str, kind: &str, code: &str) -> Reply {
+        let path = format!("/v1/account/{kind}-change/confirm");
+        self.request(Method::POST, &path, Some(token), Some(json!({ "code": code }))).await
+    }
+
+    pub async fn resend(&self, token: &str, kind: &str) -> Reply {
+        self.request(Method::POST, &format!("/v1/account/{kind}-change/resend"), Some(token), None).await
+    }
+
+    pub async fn cancel(&self, token: &str, kind: &str) -> Reply {
+        self.request(Method::DELETE, &format!("/v1/account/{kind}-change"), Some(token), None).await
+    }
+
+    pub async fn members(&self, token: &str) -> Reply {
+        self.request(Method::GET, "/v1/organization/members", Some(token), None).await
+    }
+
+    pub async fn set_role(&self, token: &str, user_id: i64, role: &str) -> Reply {
+        let path = format!("/v1/organization/members/{user_id}/role");
+        self.request(Method::PUT, &path, Some(token), Some(json!({ "role": role }))).await
+    }
+
+    /// Every message ever queued for `recipient`, oldest first.
+    pub async fn outbox(&self, recipient: &str) -> Vec<OutboxMessage> {
+        let filter = Filter { recipient: Some(recipient.to_owned()), ..Filter::default() };
+        self.app.services.db.call(move |c| outbox::list(c, &filter)).await.expect("outbox")
+    }
+
+    /// The 6-digit code in the newest message to `recipient`.
+    pub async fn last_code(&self, recipient: &str) -> String {
+        let messages = self.outbox(recipient).await;
+        let last = messages.last().expect("a message was queued");
+        extract_code(&last.body).expect("the message has a code")
+    }
+}
+
+pub fn extract_code(body: &str) -> Option<String> {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply { status, headers, body }
+}

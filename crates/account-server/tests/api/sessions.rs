@@ -1,0 +1,182 @@
+use account_model::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn signing_in_returns_a_token_the_session_and_the_account() {
+    let app = spawn_app().await;
+    app.add_user(Role::Billing, "ana@example.com", None).await;
+
+    let reply = app.sign_in(json!({ "email": "ANA@example.com", "password": PASSWORD, "deviceName": "Ana's laptop" })).await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    let token = reply.body["token"].as_str().expect("token");
+    assert!(token.len() >= 43, "at least 256 bits, base64url");
+    assert_eq!(reply.body["session"]["deviceName"], "Ana's laptop");
+    assert_eq!(reply.body["session"]["current"], true);
+    assert_eq!(reply.body["account"]["email"], "ana@example.com");
+    assert_eq!(reply.body["account"]["role"], "billing");
+    let account = app.account(token).await;
+    assert_eq!(account.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_token_is_stored_only_as_a_hash() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let token = app.login("ana@example.com", PASSWORD).await;
+
+    let bytes = std::fs::read(app.app.services.db.path()).expect("db file");
+    let wal = std::fs::read(app.app.services.db.path().with_extension("db-wal")).unwrap_or_default();
+
+    for content in [bytes, wal] {
+        assert!(!content.windows(token.len()).any(|w| w == token.as_bytes()), "token found in the database");
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_refusal() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+
+    let wrong = app.sign_in(json!({ "email": "ana@example.com", "password": "not the password at all" })).await;
+    let unknown = app.sign_in(json!({ "email": "nobody@example.com", "password": PASSWORD })).await;
+    let malformed = app.sign_in(json!({ "email": "not an email", "password": PASSWORD })).await;
+
+    for reply in [&wrong, &unknown, &malformed] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.code(), "invalid_credentials");
+        assert_eq!(reply.body["message"], wrong.body["message"]);
+    }
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let attempt = |pw: &'static str| app.sign_in(json!({ "email": "ana@example.com", "password": pw }));
+
+    for _ in 0..4 {
+        assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    }
+    // The fifth failure locks for 30 s; while locked even the right password is refused.
+    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    let locked = attempt(PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.code(), "too_many_attempts");
+    assert_eq!(locked.body["retryAfterSeconds"], 30);
+    assert_eq!(locked.headers["retry-after"], "30");
+
+    app.clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    assert_eq!(attempt(PASSWORD).await.body["retryAfterSeconds"], 60, "doubled");
+
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
+    // Success cleared the counter: one wrong try does not lock again.
+    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_emails_lock_too_so_a_lock_reveals_nothing() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" })).await;
+    }
+    let reply = app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" })).await;
+    assert_eq!(reply.code(), "too_many_attempts");
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_revocable_one_or_all_others() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let laptop = app.login("ana@example.com", PASSWORD).await;
+    let phone = app.login("ana@example.com", PASSWORD).await;
+    let tablet = app.login("ana@example.com", PASSWORD).await;
+
+    let list = app.request(Method::GET, "/v1/sessions", Some(&laptop), None).await;
+    let sessions = list.body["sessions"].as_array().expect("list");
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(sessions.iter().all(|s| s["createdAt"].is_string() && s["lastSeenAt"].is_string()));
+
+    // Revoke the phone's session from the laptop.
+    let phone_id = app.request(Method::GET, "/v1/sessions", Some(&phone), None).await.body["sessions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("current")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let revoked = app.request(Method::DELETE, &format!("/v1/sessions/{phone_id}"), Some(&laptop), None).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.account(&phone).await.code(), "unauthenticated");
+    let again = app.request(Method::DELETE, &format!("/v1/sessions/{phone_id}"), Some(&laptop), None).await;
+    assert_eq!(again.code(), "not_found");
+
+    let others = app.request(Method::POST, "/v1/sessions/revoke-others", Some(&laptop), None).await;
+    assert_eq!(others.body["revoked"], 1);
+    assert_eq!(app.account(&tablet).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.account(&laptop).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_out_ends_only_this_session() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let a = app.login("ana@example.com", PASSWORD).await;
+    let b = app.login("ana@example.com", PASSWORD).await;
+
+    let out = app.request(Method::DELETE, "/v1/sessions/current", Some(&a), None).await;
+
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.account(&a).await.code(), "unauthenticated");
+    assert_eq!(app.account(&b).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let token = app.login("ana@example.com", PASSWORD).await;
+    app.clock.advance(chrono::Duration::days(29));
+    assert_eq!(app.account(&token).await.status, StatusCode::OK, "use renews the session");
+    app.clock.advance(chrono::Duration::days(31));
+    assert_eq!(app.account(&token).await.code(), "unauthenticated");
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_unauthenticated() {
+    let app = spawn_app().await;
+    for token in [None, Some("garbage"), Some("")] {
+        let reply = app.request(Method::GET, "/v1/account", token, None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.code(), "unauthenticated");
+    }
+}
+
+#[tokio::test]
+async fn detected_region_is_applied_on_first_sign_in_only() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let detected = json!({ "language": "es", "country": "MX", "timeZone": "America/Mexico_City" });
+
+    let first = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": detected })).await;
+    assert_eq!(first.body["account"]["language"], "es");
+    assert_eq!(first.body["account"]["country"], "MX");
+    assert_eq!(first.body["account"]["timeZone"], "America/Mexico_City");
+    assert_eq!(first.body["account"]["regionConfigured"], true);
+
+    let other = json!({ "language": "de", "country": "DE", "timeZone": "Europe/Berlin" });
+    let second = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": other })).await;
+    assert_eq!(second.body["account"]["language"], "es", "never overrides what is set");
+
+    let bad = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": { "timeZone": "Mars/Base" } })).await;
+    assert_eq!(bad.code(), "invalid_time_zone");
+}
