@@ -1,1 +1,155 @@
-//! placeholder
+//! Harness for the end-to-end suites: runs the real `account-server` binary (the one
+//! `make run` runs) with its own data folder and a free port, reads what it prints, and
+//! drives its CLI.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The `account-server` binary built next to this test binary.
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile folder");
+    let bin = dir.join(format!("account-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run the suite with `cargo test --workspace` (or `make test`)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running `account-server serve`.
+#[derive(Debug)]
+pub struct Server {
+    pub base: String,
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    pub printed: Vec<String>,
+    data: PathBuf,
+}
+
+fn command(data: &Path) -> Command {
+    let mut cmd = Command::new(server_binary());
+    cmd.env("ACCOUNT_DATABASE_PATH", data.join("account.db"))
+        .env("ACCOUNT_DELIVERY", "development")
+        .env("ACCOUNT_LISTEN", "127.0.0.1:0")
+        .env("ACCOUNT_LOG", "warn");
+    cmd
+}
+
+impl Server {
+    /// Starts `serve --seed-demo` on a free port, with its database in `data`.
+    pub fn start(data: &Path) -> anyhow::Result<Self> {
+        let mut child = command(data)
+            .args(["serve", "--seed-demo"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Self {
+            base: String::new(),
+            child,
+            lines,
+            printed: Vec::new(),
+            data: data.to_owned(),
+        };
+        let line = server.wait_for(
+            |l| l.contains("listening on http://"),
+            Duration::from_secs(30),
+        )?;
+        let addr = line
+            .rsplit("http://")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        server.base = format!("http://{addr}");
+        Ok(server)
+    }
+
+    /// Waits for a printed line matching `pred`; earlier lines are kept in `printed`.
+    pub fn wait_for(
+        &mut self,
+        pred: impl Fn(&str) -> bool,
+        timeout: Duration,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + timeout;
+        if let Some(found) = self.printed.iter().find(|l| pred(l)) {
+            return Ok(found.clone());
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).map_err(|_| {
+                anyhow::anyhow!(
+                    "the server printed no such line; it printed:\n{}",
+                    self.printed.join("\n")
+                )
+            })?;
+            self.printed.push(line.clone());
+            if pred(&line) {
+                return Ok(line);
+            }
+        }
+    }
+
+    /// Runs `account-server <args>` against the same database and returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = command(&self.data).args(args).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "account-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status()?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The first 6-digit run in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|r| r.len() == 6)
+        .map(str::to_owned)
+}

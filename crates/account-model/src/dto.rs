@@ -273,7 +273,8 @@ mod tests {
             .expect_err("unknown field");
         assert!(err.to_string().contains("unknown field"), "{err}");
         let ok: UpdatePreferencesRequest =
-            serde_json::from_str(r#"{"baseVersion":3,"lowBalance":{"thresholdMinor":5000}}"#).expect("ok");
+            serde_json::from_str(r#"{"baseVersion":3,"lowBalance":{"thresholdMinor":5000}}"#)
+                .expect("ok");
         assert_eq!(ok.low_balance.and_then(|l| l.threshold_minor), Some(5000));
     }
 }

@@ -162,12 +162,24 @@ mod tests {
 
     fn samples() -> Vec<Message> {
         vec![
-            Message::EmailChangeCode { code: "123456".into(), minutes: 10 },
-            Message::PhoneChangeCode { code: "654321".into(), minutes: 10 },
-            Message::EmailChanged { new_email_masked: "n***@example.com".into() },
-            Message::PhoneChanged { new_phone_masked: "••• 456".into() },
+            Message::EmailChangeCode {
+                code: "123456".into(),
+                minutes: 10,
+            },
+            Message::PhoneChangeCode {
+                code: "654321".into(),
+                minutes: 10,
+            },
+            Message::EmailChanged {
+                new_email_masked: "n***@example.com".into(),
+            },
+            Message::PhoneChanged {
+                new_phone_masked: "••• 456".into(),
+            },
             Message::PasswordChanged,
-            Message::RoleChanged { role: Role::Billing },
+            Message::RoleChanged {
+                role: Role::Billing,
+            },
         ]
     }
 
@@ -180,18 +192,36 @@ mod tests {
                 assert!(!r.body.is_empty(), "{message:?} {lang}");
                 let is_sms = matches!(message, Message::PhoneChangeCode { .. });
                 assert_eq!(r.subject.is_empty(), is_sms, "{message:?} {lang}");
-                assert!(bodies.insert(r.body), "{message:?} {lang} repeats another language");
+                assert!(
+                    bodies.insert(r.body),
+                    "{message:?} {lang} repeats another language"
+                );
             }
         }
     }
 
     #[test]
     fn codes_and_values_are_in_the_body() {
-        let r = Message::EmailChangeCode { code: "123456".into(), minutes: 10 }.render(Language::Es);
-        assert!(r.body.contains("123456") && r.body.contains("10 minutos"), "{}", r.body);
-        let r = Message::RoleChanged { role: Role::Billing }.render(Language::De);
+        let r = Message::EmailChangeCode {
+            code: "123456".into(),
+            minutes: 10,
+        }
+        .render(Language::Es);
+        assert!(
+            r.body.contains("123456") && r.body.contains("10 minutos"),
+            "{}",
+            r.body
+        );
+        let r = Message::RoleChanged {
+            role: Role::Billing,
+        }
+        .render(Language::De);
         assert!(r.body.contains("Abrechnung"));
-        let sms = Message::PhoneChangeCode { code: "654321".into(), minutes: 10 }.render(Language::En);
+        let sms = Message::PhoneChangeCode {
+            code: "654321".into(),
+            minutes: 10,
+        }
+        .render(Language::En);
         assert!(sms.body.chars().count() <= 160, "one SMS segment");
     }
 }

@@ -46,7 +46,9 @@ impl Language {
             .ok_or_else(|| {
                 ParseError::new(
                     ErrorCode::InvalidLanguage,
-                    format!("\"{input}\" is not a supported language; use one of en, es, fr, de, it, pt"),
+                    format!(
+                        "\"{input}\" is not a supported language; use one of en, es, fr, de, it, pt"
+                    ),
                 )
             })
     }
@@ -203,13 +205,31 @@ mod tests {
     #[test]
     fn languages_countries_and_zones_parse_or_refuse_with_their_code() {
         assert_eq!(Language::parse("es").expect("es"), Language::Es);
-        assert_eq!(Language::parse("ru").expect_err("ru").code, ErrorCode::InvalidLanguage);
-        assert_eq!(Language::parse("ES").expect_err("case").code, ErrorCode::InvalidLanguage);
+        assert_eq!(
+            Language::parse("ru").expect_err("ru").code,
+            ErrorCode::InvalidLanguage
+        );
+        assert_eq!(
+            Language::parse("ES").expect_err("case").code,
+            ErrorCode::InvalidLanguage
+        );
         assert_eq!(Country::parse("fr").expect("fr").as_str(), "FR");
-        assert_eq!(Country::parse("XX").expect_err("XX").code, ErrorCode::InvalidCountry);
-        assert_eq!(Country::parse("FRA").expect_err("alpha-3").code, ErrorCode::InvalidCountry);
-        assert_eq!(TimeZone::parse("Europe/Madrid").expect("tz").as_str(), "Europe/Madrid");
-        assert_eq!(TimeZone::parse("Mars/Olympus").expect_err("tz").code, ErrorCode::InvalidTimeZone);
+        assert_eq!(
+            Country::parse("XX").expect_err("XX").code,
+            ErrorCode::InvalidCountry
+        );
+        assert_eq!(
+            Country::parse("FRA").expect_err("alpha-3").code,
+            ErrorCode::InvalidCountry
+        );
+        assert_eq!(
+            TimeZone::parse("Europe/Madrid").expect("tz").as_str(),
+            "Europe/Madrid"
+        );
+        assert_eq!(
+            TimeZone::parse("Mars/Olympus").expect_err("tz").code,
+            ErrorCode::InvalidTimeZone
+        );
     }
 
     #[test]
@@ -217,8 +237,14 @@ mod tests {
         assert_eq!(Language::from_locale("pt_BR.UTF-8"), Some(Language::Pt));
         assert_eq!(Language::from_locale("de"), Some(Language::De));
         assert_eq!(Language::from_locale("ja-JP"), None);
-        assert_eq!(Country::from_locale("es-MX").map(|c| c.to_string()), Some("MX".into()));
-        assert_eq!(Country::from_locale("sr-Latn-RS").map(|c| c.to_string()), Some("RS".into()));
+        assert_eq!(
+            Country::from_locale("es-MX").map(|c| c.to_string()),
+            Some("MX".into())
+        );
+        assert_eq!(
+            Country::from_locale("sr-Latn-RS").map(|c| c.to_string()),
+            Some("RS".into())
+        );
         assert_eq!(Country::from_locale("en"), None);
     }
 

@@ -28,7 +28,11 @@ pub const MIN_SCORE: u8 = 3;
 static COMMON: OnceLock<HashSet<&'static str>> = OnceLock::new();
 
 fn common_passwords() -> &'static HashSet<&'static str> {
-    COMMON.get_or_init(|| include_str!("../data/common-passwords.txt").lines().collect())
+    COMMON.get_or_init(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .collect()
+    })
 }
 
 /// How many passwords the bundled list holds.
@@ -117,7 +121,11 @@ fn check(input: &str, owner: Owner<'_>) -> Result<(), ParseError> {
             "this password is on the list of the most commonly used passwords",
         ));
     }
-    if owner.fragments().iter().any(|f| lowered.contains(f.as_str())) {
+    if owner
+        .fragments()
+        .iter()
+        .any(|f| lowered.contains(f.as_str()))
+    {
         return Err(ParseError::new(
             ErrorCode::PasswordContainsPersonalInfo,
             "the password must not contain your name or the name part of your email",
@@ -161,7 +169,11 @@ mod tests {
 
     #[test]
     fn the_bundled_list_is_large_enough() {
-        assert!(common_password_count() >= 10_000, "{}", common_password_count());
+        assert!(
+            common_password_count() >= 10_000,
+            "{}",
+            common_password_count()
+        );
     }
 
     #[test]
@@ -179,13 +191,23 @@ mod tests {
             ("short phrase", ErrorCode::PasswordTooShort),
             (&*"x".repeat(129), ErrorCode::PasswordTooLong),
             ("1qaz2wsx3edc4rfv", ErrorCode::PasswordTooCommon),
-            ("García-copper-kettle-orbit", ErrorCode::PasswordContainsPersonalInfo),
-            ("my ana.garcia kettle orbit", ErrorCode::PasswordContainsPersonalInfo),
+            (
+                "García-copper-kettle-orbit",
+                ErrorCode::PasswordContainsPersonalInfo,
+            ),
+            (
+                "my ana.garcia kettle orbit",
+                ErrorCode::PasswordContainsPersonalInfo,
+            ),
             ("aaaaaaaaaaaaaaaa", ErrorCode::PasswordTooWeak),
             ("123456789012345", ErrorCode::PasswordTooWeak),
         ];
         for (input, code) in cases {
-            assert_eq!(Password::parse(input, ANA).expect_err(input).code, code, "{input}");
+            assert_eq!(
+                Password::parse(input, ANA).expect_err(input).code,
+                code,
+                "{input}"
+            );
             assert!(!strength(input, ANA).acceptable);
         }
     }
@@ -200,7 +222,10 @@ mod tests {
         );
         // 14 characters of 4 bytes each: too short despite 56 bytes.
         let emoji = "🦊".repeat(14);
-        assert_eq!(Password::parse(&emoji, ANA).expect_err("short").code, ErrorCode::PasswordTooShort);
+        assert_eq!(
+            Password::parse(&emoji, ANA).expect_err("short").code,
+            ErrorCode::PasswordTooShort
+        );
     }
 
     proptest! {

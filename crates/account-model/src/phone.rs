@@ -42,7 +42,9 @@ impl PhoneNumber {
         }
         let parsed = phonenumber::parse(None, &normalized).map_err(|_| refuse("unreadable"))?;
         if !phonenumber::is_valid(&parsed) {
-            return Err(refuse("no such number exists in its country's numbering plan"));
+            return Err(refuse(
+                "no such number exists in its country's numbering plan",
+            ));
         }
         let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
         Ok(Self(e164))
@@ -87,22 +89,43 @@ mod tests {
 
     #[test]
     fn formats_of_one_number_agree() {
-        for raw in ["+34 600 12 34 56", "+34600123456", "0034 600-123-456", " +34 (600) 123456 "] {
+        for raw in [
+            "+34 600 12 34 56",
+            "+34600123456",
+            "0034 600-123-456",
+            " +34 (600) 123456 ",
+        ] {
             assert_eq!(PhoneNumber::parse(raw).expect(raw).as_str(), "+34600123456");
         }
         let us = PhoneNumber::parse("+1 415 555 2671").expect("US number");
         assert_eq!(us.as_str(), "+14155552671");
         assert_eq!(us.country().expect("region").as_str(), "US");
         assert_eq!(
-            PhoneNumber::parse("+34600123456").expect("ES").country().expect("region").as_str(),
+            PhoneNumber::parse("+34600123456")
+                .expect("ES")
+                .country()
+                .expect("region")
+                .as_str(),
             "ES"
         );
     }
 
     #[test]
     fn refuses_numbers_without_country_code_or_outside_any_plan() {
-        for bad in ["", "600123456", "+", "+999 123", "+34 12", "hello", "+34 600 12 34 56 78 90 12"] {
-            assert_eq!(PhoneNumber::parse(bad).expect_err(bad).code, ErrorCode::InvalidPhone, "{bad}");
+        for bad in [
+            "",
+            "600123456",
+            "+",
+            "+999 123",
+            "+34 12",
+            "hello",
+            "+34 600 12 34 56 78 90 12",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(bad).expect_err(bad).code,
+                ErrorCode::InvalidPhone,
+                "{bad}"
+            );
         }
     }
 

@@ -102,7 +102,10 @@ impl Channels {
 
     /// The stored form: `email,sms`.
     pub fn to_csv(&self) -> String {
-        self.iter().map(Channel::as_str).collect::<Vec<_>>().join(",")
+        self.iter()
+            .map(Channel::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Reads the stored form back; the store only ever holds what `to_csv` wrote.
@@ -122,7 +125,9 @@ impl Channels {
 pub struct Currency([u8; 3]);
 
 /// Currencies whose minor unit is not 1/100.
-const ZERO_DECIMAL: &[&str] = &["JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "PYG", "UGX"];
+const ZERO_DECIMAL: &[&str] = &[
+    "JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF", "PYG", "UGX",
+];
 
 impl Currency {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
@@ -143,7 +148,11 @@ impl Currency {
     }
 
     pub fn decimals(&self) -> u32 {
-        if ZERO_DECIMAL.contains(&self.as_str()) { 0 } else { 2 }
+        if ZERO_DECIMAL.contains(&self.as_str()) {
+            0
+        } else {
+            2
+        }
     }
 }
 
@@ -195,23 +204,38 @@ mod tests {
     fn channel_sets_follow_what_each_notice_allows() {
         let set = Channels::parse(NoticeKind::LowBalance, &["sms", "desktop", "sms"]).expect("ok");
         assert_eq!(set.to_csv(), "sms,desktop");
-        assert_eq!(Channels::from_csv(NoticeKind::LowBalance, &set.to_csv()).expect("csv"), set);
+        assert_eq!(
+            Channels::from_csv(NoticeKind::LowBalance, &set.to_csv()).expect("csv"),
+            set
+        );
         let err = Channels::parse(NoticeKind::Billing, &["desktop"]).expect_err("not allowed");
         assert_eq!(err.code, ErrorCode::InvalidChannel);
         assert!(err.message.contains("billing"));
         assert_eq!(
-            Channels::parse(NoticeKind::ContactImports, &["fax"]).expect_err("fax").code,
+            Channels::parse(NoticeKind::ContactImports, &["fax"])
+                .expect_err("fax")
+                .code,
             ErrorCode::InvalidChannel
         );
-        assert!(Channels::parse::<&str>(NoticeKind::ContactImports, &[]).expect("empty").to_vec().is_empty());
+        assert!(
+            Channels::parse::<&str>(NoticeKind::ContactImports, &[])
+                .expect("empty")
+                .to_vec()
+                .is_empty()
+        );
     }
 
     #[test]
     fn thresholds_and_currencies() {
         assert_eq!(Threshold::parse(5_000).expect("ok").minor(), 5_000);
-        assert_eq!(Threshold::parse(-1).expect_err("negative").code, ErrorCode::InvalidThreshold);
         assert_eq!(
-            Threshold::parse(MAX_THRESHOLD_MINOR + 1).expect_err("huge").code,
+            Threshold::parse(-1).expect_err("negative").code,
+            ErrorCode::InvalidThreshold
+        );
+        assert_eq!(
+            Threshold::parse(MAX_THRESHOLD_MINOR + 1)
+                .expect_err("huge")
+                .code,
             ErrorCode::InvalidThreshold
         );
         assert_eq!(Currency::parse("EUR").expect("eur").decimals(), 2);

@@ -74,9 +74,15 @@ mod tests {
 
     #[test]
     fn billing_permission_is_owner_admin_and_billing_only() {
-        let billing: Vec<_> = Role::ALL.into_iter().filter(|r| r.can(Permission::ViewBilling)).collect();
+        let billing: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(Permission::ViewBilling))
+            .collect();
         assert_eq!(billing, [Role::Owner, Role::Admin, Role::Billing]);
-        let managers: Vec<_> = Role::ALL.into_iter().filter(|r| r.can(Permission::ManageRoles)).collect();
+        let managers: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(Permission::ManageRoles))
+            .collect();
         assert_eq!(managers, [Role::Owner]);
     }
 
@@ -85,6 +91,9 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()).expect("own name"), role);
         }
-        assert_eq!(Role::parse("root").expect_err("root").code, ErrorCode::InvalidRole);
+        assert_eq!(
+            Role::parse("root").expect_err("root").code,
+            ErrorCode::InvalidRole
+        );
     }
 }

@@ -40,7 +40,13 @@ impl App {
                 })
                 .await
         });
-        Ok(Self { addr, services, shutdown, server, worker })
+        Ok(Self {
+            addr,
+            services,
+            shutdown,
+            server,
+            worker,
+        })
     }
 
     pub async fn spawn_default(config: Config) -> anyhow::Result<Self> {
@@ -62,7 +68,8 @@ impl App {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 _ = ctrl_c => {}
                 _ = term.recv() => {}

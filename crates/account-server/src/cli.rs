@@ -12,7 +12,11 @@ use crate::store::outbox::{self, Filter};
 use crate::{App, seed};
 
 #[derive(Debug, Parser)]
-#[command(name = "account-server", version, about = "The Account Settings backend")]
+#[command(
+    name = "account-server",
+    version,
+    about = "The Account Settings backend"
+)]
 pub struct Cli {
     /// TOML configuration file; ACCOUNT_* environment variables override it.
     #[arg(long, global = true, env = "ACCOUNT_CONFIG")]
@@ -45,13 +49,21 @@ pub enum Command {
 }
 
 fn print_demo_credentials(config: &Config) {
-    println!("\nDemo organization \"{}\" — every user's password: {}", seed::DEMO_ORGANIZATION, seed::DEMO_PASSWORD);
+    println!(
+        "\nDemo organization \"{}\" — every user's password: {}",
+        seed::DEMO_ORGANIZATION,
+        seed::DEMO_PASSWORD
+    );
     for (name, email, role, _) in seed::DEMO_USERS {
         println!("  {:<8} {email:<22} {name}", role.as_str());
     }
     match config.delivery {
-        DeliveryMode::Development => println!("Verification codes and notices are printed here, and listed by `account-server outbox`.\n"),
-        DeliveryMode::Hold => println!("Verification codes wait in the outbox: `account-server outbox`.\n"),
+        DeliveryMode::Development => println!(
+            "Verification codes and notices are printed here, and listed by `account-server outbox`.\n"
+        ),
+        DeliveryMode::Hold => {
+            println!("Verification codes wait in the outbox: `account-server outbox`.\n")
+        }
     }
 }
 
@@ -75,7 +87,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = Db::open(&config.database_path).await?;
-            let services = Services::new(db, std::sync::Arc::new(config.clone()), std::sync::Arc::new(SystemClock))?;
+            let services = Services::new(
+                db,
+                std::sync::Arc::new(config.clone()),
+                std::sync::Arc::new(SystemClock),
+            )?;
             if seed::seed_demo(&services).await? {
                 print_demo_credentials(&config);
             } else {
@@ -85,7 +101,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Outbox { to, limit } => {
             let db = Db::open(&config.database_path).await?;
-            let filter = Filter { recipient: to, limit: Some(limit.max(1)), ..Filter::default() };
+            let filter = Filter {
+                recipient: to,
+                limit: Some(limit.max(1)),
+                ..Filter::default()
+            };
             let messages = db.call(move |c| outbox::list(c, &filter)).await?;
             if messages.is_empty() {
                 println!("the outbox is empty");
@@ -101,7 +121,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     m.kind,
                     m.status,
                     m.attempts,
-                    if m.subject.is_empty() { String::new() } else { format!("{} — ", m.subject) },
+                    if m.subject.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} — ", m.subject)
+                    },
                     m.body
                 );
             }
@@ -115,7 +139,8 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_LOG").unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_LOG")
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

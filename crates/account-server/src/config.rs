@@ -116,8 +116,8 @@ impl Default for Config {
             delivery: DeliveryMode::Hold,
             code_secret: None,
             sms_allowed_countries: [
-                "AT", "BE", "CH", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL",
-                "NO", "PT", "SE", "US", "CA", "MX", "BR", "AR", "CL", "CO",
+                "AT", "BE", "CH", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL", "NO",
+                "PT", "SE", "US", "CA", "MX", "BR", "AR", "CL", "CO",
             ]
             .map(String::from)
             .to_vec(),
@@ -149,7 +149,13 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         let config: Config = figment
-            .merge(Env::prefixed("ACCOUNT_").split("__"))
+            .merge(
+                // ACCOUNT_CONFIG (the file) and ACCOUNT_LOG (the log filter) are read by
+                // the CLI, not settings of this struct.
+                Env::prefixed("ACCOUNT_")
+                    .split("__")
+                    .ignore(&["config", "log"]),
+            )
             .extract()
             .map_err(Box::new)?;
         config.validate()?;
@@ -170,11 +176,19 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, why: &str| Err(ConfigError::Invalid { key, why: why.to_owned() });
+        let invalid = |key, why: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                why: why.to_owned(),
+            })
+        };
         self.sms_countries()?;
         let a = &self.argon2;
         if a.memory_kib < 19 * 1024 || a.iterations < 2 || a.parallelism < 1 {
-            return invalid("argon2", "below OWASP's minimum for argon2id (memory_kib >= 19456, iterations >= 2, parallelism >= 1)");
+            return invalid(
+                "argon2",
+                "below OWASP's minimum for argon2id (memory_kib >= 19456, iterations >= 2, parallelism >= 1)",
+            );
         }
         let l = &self.limits;
         if !(60..=3600).contains(&l.code_ttl_secs) {
@@ -183,17 +197,35 @@ impl Config {
         if !(1..=10).contains(&l.code_max_attempts) {
             return invalid("limits.code_max_attempts", "must be between 1 and 10");
         }
-        if l.resend_cooldown_secs < 0 || l.code_sends_per_hour < 1 || l.code_sends_per_day < l.code_sends_per_hour {
-            return invalid("limits", "resend_cooldown_secs >= 0 and 1 <= code_sends_per_hour <= code_sends_per_day");
+        if l.resend_cooldown_secs < 0
+            || l.code_sends_per_hour < 1
+            || l.code_sends_per_day < l.code_sends_per_hour
+        {
+            return invalid(
+                "limits",
+                "resend_cooldown_secs >= 0 and 1 <= code_sends_per_hour <= code_sends_per_day",
+            );
         }
-        if l.failures_before_lockout < 1 || l.lockout_base_secs < 1 || l.lockout_max_secs < l.lockout_base_secs {
-            return invalid("limits", "failures_before_lockout >= 1 and 1 <= lockout_base_secs <= lockout_max_secs");
+        if l.failures_before_lockout < 1
+            || l.lockout_base_secs < 1
+            || l.lockout_max_secs < l.lockout_base_secs
+        {
+            return invalid(
+                "limits",
+                "failures_before_lockout >= 1 and 1 <= lockout_base_secs <= lockout_max_secs",
+            );
         }
         if !(1024..=1024 * 1024).contains(&l.body_limit_bytes) {
-            return invalid("limits.body_limit_bytes", "must be between 1024 and 1048576");
+            return invalid(
+                "limits.body_limit_bytes",
+                "must be between 1024 and 1048576",
+            );
         }
         if l.hash_concurrency == 0 || l.session_idle_days < 1 {
-            return invalid("limits", "hash_concurrency and session_idle_days must be at least 1");
+            return invalid(
+                "limits",
+                "hash_concurrency and session_idle_days must be at least 1",
+            );
         }
         if let Some(secret) = &self.code_secret {
             use secrecy::ExposeSecret;
@@ -221,20 +253,45 @@ mod tests {
     fn weak_or_broken_settings_are_refused_by_name() {
         let mut config = Config::default();
         config.argon2.memory_kib = 4096;
-        assert!(config.validate().expect_err("weak").to_string().contains("argon2"));
+        assert!(
+            config
+                .validate()
+                .expect_err("weak")
+                .to_string()
+                .contains("argon2")
+        );
         let mut config = Config::default();
         config.sms_allowed_countries.push("XX".into());
-        assert!(config.validate().expect_err("bad country").to_string().contains("sms_allowed_countries"));
-        let mut config = Config::default();
-        config.code_secret = Some(SecretString::from("short"));
-        assert!(config.validate().expect_err("short").to_string().contains("code_secret"));
+        assert!(
+            config
+                .validate()
+                .expect_err("bad country")
+                .to_string()
+                .contains("sms_allowed_countries")
+        );
+        let config = Config {
+            code_secret: Some(SecretString::from("short")),
+            ..Config::default()
+        };
+        assert!(
+            config
+                .validate()
+                .expect_err("short")
+                .to_string()
+                .contains("code_secret")
+        );
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own signature
     fn a_file_then_the_environment_override_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("server.toml");
-        std::fs::write(&file, "delivery = \"development\"\n[limits]\ncode_ttl_secs = 300\n").expect("write");
+        std::fs::write(
+            &file,
+            "delivery = \"development\"\n[limits]\ncode_ttl_secs = 300\n",
+        )
+        .expect("write");
         figment::Jail::expect_with(|jail| {
             jail.set_env("ACCOUNT_LIMITS__RESEND_COOLDOWN_SECS", "30");
             let config = Config::load(Some(&file)).expect("loads");

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version};
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -35,7 +37,9 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("params", &self.params).finish()
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .finish()
     }
 }
 
@@ -53,8 +57,13 @@ fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
 
 impl PasswordHasher {
     pub fn new(config: &Argon2Config, concurrency: usize) -> anyhow::Result<Self> {
-        let params = Params::new(config.memory_kib, config.iterations, config.parallelism, None)
-            .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         let dummy_hash = hash_blocking(&params, "dummy password for unknown users")?;
         Ok(Self {
             params,
@@ -74,14 +83,23 @@ impl PasswordHasher {
 
     /// True when `password` matches `stored`. With no stored hash (unknown user) the same
     /// work is done against a dummy hash and the answer is false.
-    pub async fn verify(&self, stored: Option<String>, password: SecretString) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        stored: Option<String>,
+        password: SecretString,
+    ) -> Result<bool, AppError> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
         let params = self.params.clone();
         let matches = tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-            anyhow::Ok(argon2(&params).verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+            anyhow::Ok(
+                argon2(&params)
+                    .verify_password(password.expose_secret().as_bytes(), &parsed)
+                    .is_ok(),
+            )
         })
         .await
         .map_err(AppError::internal)?
@@ -155,7 +173,14 @@ impl CodeHasher {
     }
 
     /// Constant-time comparison of `code` against a stored hash.
-    pub fn matches(&self, user_id: i64, purpose: &str, target: &str, code: &str, stored: &[u8]) -> bool {
+    pub fn matches(
+        &self,
+        user_id: i64,
+        purpose: &str,
+        target: &str,
+        code: &str,
+        stored: &[u8],
+    ) -> bool {
         let mut mac = self.mac(user_id, purpose, target);
         mac.update(code.as_bytes());
         mac.verify_slice(stored).is_ok()
@@ -174,11 +199,35 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_only_the_right_password() {
         let hasher = PasswordHasher::new(&Argon2Config::default(), 2).expect("hasher");
-        let hash = hasher.hash(SecretString::from("copper kettle orbit")).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify(Some(hash.clone()), SecretString::from("copper kettle orbit")).await.expect("verify"));
-        assert!(!hasher.verify(Some(hash), SecretString::from("copper kettle orbiT")).await.expect("verify"));
-        assert!(!hasher.verify(None, SecretString::from("dummy password for unknown users")).await.expect("verify"));
+        let hash = hasher
+            .hash(SecretString::from("copper kettle orbit"))
+            .await
+            .expect("hash");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify(
+                    Some(hash.clone()),
+                    SecretString::from("copper kettle orbit")
+                )
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify(Some(hash), SecretString::from("copper kettle orbiT"))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify(None, SecretString::from("dummy password for unknown users"))
+                .await
+                .expect("verify")
+        );
     }
 
     #[test]

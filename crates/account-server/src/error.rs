@@ -53,7 +53,10 @@ impl AppError {
     }
 
     pub fn forbidden(what: &str) -> Self {
-        Self::new(ErrorCode::Forbidden, format!("your role does not allow you to {what}"))
+        Self::new(
+            ErrorCode::Forbidden,
+            format!("your role does not allow you to {what}"),
+        )
     }
 
     pub fn status(&self) -> StatusCode {
@@ -69,14 +72,29 @@ impl AppError {
             LastOwner | EmailTaken | VersionConflict => StatusCode::CONFLICT,
             CodeExpired | CodeAttemptsExceeded => StatusCode::GONE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            InvalidRequest | InvalidEmail | InvalidPhone | PhoneCountryNotAllowed
-            | PasswordTooShort | PasswordTooLong | PasswordTooCommon | PasswordTooWeak
-            | PasswordContainsPersonalInfo | PasswordMismatch | PasswordUnchanged
-            | InvalidLanguage | InvalidCountry | InvalidTimeZone | InvalidThreshold
-            | InvalidChannel | PhoneRequired | InvalidRole | InvalidDeviceName | EmailUnchanged
-            | PhoneUnchanged | CodeInvalid | IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            InvalidRequest
+            | InvalidEmail
+            | InvalidPhone
+            | PhoneCountryNotAllowed
+            | PasswordTooShort
+            | PasswordTooLong
+            | PasswordTooCommon
+            | PasswordTooWeak
+            | PasswordContainsPersonalInfo
+            | PasswordMismatch
+            | PasswordUnchanged
+            | InvalidLanguage
+            | InvalidCountry
+            | InvalidTimeZone
+            | InvalidThreshold
+            | InvalidChannel
+            | PhoneRequired
+            | InvalidRole
+            | InvalidDeviceName
+            | EmailUnchanged
+            | PhoneUnchanged
+            | CodeInvalid
+            | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -136,8 +154,15 @@ mod tests {
     fn every_code_has_a_client_or_server_error_status() {
         for code in ErrorCode::ALL {
             let status = AppError::new(*code, "x").status();
-            assert!(status.is_client_error() || status.is_server_error(), "{code}");
-            assert_eq!(status.is_server_error(), *code == ErrorCode::Internal, "{code}");
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{code}"
+            );
+            assert_eq!(
+                status.is_server_error(),
+                *code == ErrorCode::Internal,
+                "{code}"
+            );
         }
     }
 

@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { account_server::cli::main() }
+fn main() -> std::process::ExitCode {
+    account_server::cli::main()
+}

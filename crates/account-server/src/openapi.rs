@@ -40,14 +40,18 @@ pub fn document() -> String {
     let mut doc = ApiDoc::openapi();
     // The crate version would make every release a diff; the API has its own.
     doc.info.version = "1".to_owned();
-    let mut json = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut json = doc
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     json.push('\n');
     json
 }
 
 pub async fn serve() -> Json<serde_json::Value> {
-    Json(serde_json::to_value(ApiDoc::openapi()).map_or(serde_json::Value::Null, |mut v| {
-        v["info"]["version"] = "1".into();
-        v
-    }))
+    Json(
+        serde_json::to_value(ApiDoc::openapi()).map_or(serde_json::Value::Null, |mut v| {
+            v["info"]["version"] = "1".into();
+            v
+        }),
+    )
 }

@@ -25,13 +25,20 @@ fn print(message: &OutboxMessage) {
         message.id,
         message.recipient,
         message.language,
-        if message.subject.is_empty() { String::new() } else { format!("Subject: {}\n", message.subject) },
+        if message.subject.is_empty() {
+            String::new()
+        } else {
+            format!("Subject: {}\n", message.subject)
+        },
         message.body
     );
 }
 
 /// Starts the delivery worker for the configured mode; it stops when `shutdown` flips.
-pub fn spawn_worker(services: Services, mut shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+pub fn spawn_worker(
+    services: Services,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
     if services.config.delivery != DeliveryMode::Development {
         return None;
     }

@@ -13,9 +13,19 @@ pub const DEMO_PASSWORD: &str = "plum kettle orbit lantern";
 
 /// (name, email, role, phone)
 pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("Olivia Ortega", "owner@demo.example", Role::Owner, Some("+34600111222")),
+    (
+        "Olivia Ortega",
+        "owner@demo.example",
+        Role::Owner,
+        Some("+34600111222"),
+    ),
     ("Adam Alvarez", "admin@demo.example", Role::Admin, None),
-    ("Bea Blanco", "billing@demo.example", Role::Billing, Some("+34600333444")),
+    (
+        "Bea Blanco",
+        "billing@demo.example",
+        Role::Billing,
+        Some("+34600333444"),
+    ),
     ("Marc Moreno", "member@demo.example", Role::Member, None),
 ];
 
@@ -25,7 +35,10 @@ pub const DEMO_THRESHOLD_MINOR: i64 = 5_000;
 
 /// Creates the demo organization unless it exists. Returns false when it did.
 pub async fn seed_demo(services: &Services) -> anyhow::Result<bool> {
-    let hash = services.hasher.hash(SecretString::from(DEMO_PASSWORD)).await?;
+    let hash = services
+        .hasher
+        .hash(SecretString::from(DEMO_PASSWORD))
+        .await?;
     let now = services.now_ms();
     let created = services
         .db
@@ -35,7 +48,8 @@ pub async fn seed_demo(services: &Services) -> anyhow::Result<bool> {
             }
             let org = orgs::insert(tx, DEMO_ORGANIZATION, "EUR", DEMO_BALANCE_MINOR, now)?;
             let threshold = Threshold::parse(DEMO_THRESHOLD_MINOR).map_err(anyhow::Error::from);
-            let channels = Channels::parse(NoticeKind::LowBalance, &["email", "desktop"]).map_err(anyhow::Error::from);
+            let channels = Channels::parse(NoticeKind::LowBalance, &["email", "desktop"])
+                .map_err(anyhow::Error::from);
             let (threshold, channels) = match (threshold, channels) {
                 (Ok(t), Ok(c)) => (t, c),
                 (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
@@ -49,7 +63,8 @@ pub async fn seed_demo(services: &Services) -> anyhow::Result<bool> {
                     Ok(p) => p,
                     Err(e) => return Ok(Err(e.into())),
                 };
-                let alerts = role.can(account_model::Permission::ViewBilling) && *role != Role::Admin;
+                let alerts =
+                    role.can(account_model::Permission::ViewBilling) && *role != Role::Admin;
                 users::insert(
                     tx,
                     &users::NewUser {

@@ -1,4 +1,6 @@
-use account_model::dto::{AccountView, ChangePasswordRequest, PasswordStrengthRequest, UpdatePreferencesRequest};
+use account_model::dto::{
+    AccountView, ChangePasswordRequest, PasswordStrengthRequest, UpdatePreferencesRequest,
+};
 use account_model::{ErrorBody, ErrorCode, Strength};
 use axum::Json;
 use axum::extract::State;
@@ -28,7 +30,11 @@ fn with_etag(view: &AccountView) -> Response {
 #[utoipa::path(get, path = "/v1/account", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = AccountView, headers(("ETag" = String))), (status = 304, description = "not modified"),
               (status = 401, body = ErrorBody)))]
-pub async fn get_account(State(s): State<Services>, Auth(caller): Auth, headers: HeaderMap) -> AppResult<Response> {
+pub async fn get_account(
+    State(s): State<Services>,
+    Auth(caller): Auth,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let current = etag(caller.user.version);
     let unchanged = headers
         .get_all(IF_NONE_MATCH)
@@ -65,7 +71,12 @@ pub async fn update_preferences(
                 .ok()
                 .map(str::trim)
                 .filter(|k| (1..=100).contains(&k.len()))
-                .ok_or_else(|| AppError::new(ErrorCode::InvalidRequest, "Idempotency-Key must be 1 to 100 visible characters"))?;
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::InvalidRequest,
+                        "Idempotency-Key must be 1 to 100 visible characters",
+                    )
+                })?;
             let canonical = serde_json::to_vec(&r).map_err(AppError::internal)?;
             Some((key.to_owned(), crypto::body_hash(&canonical)))
         }
@@ -85,7 +96,11 @@ pub async fn update_preferences(
     responses((status = 204), (status = 403, description = "wrong_password", body = ErrorBody),
               (status = 422, description = "password policy, details.score is the zxcvbn score", body = ErrorBody),
               (status = 429, body = ErrorBody)))]
-pub async fn change_password(State(s): State<Services>, Auth(caller): Auth, AppJson(r): AppJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
+pub async fn change_password(
+    State(s): State<Services>,
+    Auth(caller): Auth,
+    AppJson(r): AppJson<ChangePasswordRequest>,
+) -> AppResult<StatusCode> {
     s.change_password(
         &caller,
         SecretString::from(r.current_password),
@@ -100,6 +115,10 @@ pub async fn change_password(State(s): State<Services>, Auth(caller): Auth, AppJ
 /// this user. Nothing is stored.
 #[utoipa::path(post, path = "/v1/account/password-strength", tag = "account", security(("bearer" = [])),
     request_body = PasswordStrengthRequest, responses((status = 200, body = Strength), (status = 401, body = ErrorBody)))]
-pub async fn password_strength(State(s): State<Services>, Auth(caller): Auth, AppJson(r): AppJson<PasswordStrengthRequest>) -> AppResult<Json<Strength>> {
+pub async fn password_strength(
+    State(s): State<Services>,
+    Auth(caller): Auth,
+    AppJson(r): AppJson<PasswordStrengthRequest>,
+) -> AppResult<Json<Strength>> {
     Ok(Json(s.password_strength(&caller.user, &r.password)))
 }

@@ -34,12 +34,20 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         JsonRejection::JsonDataError(e) => {
             // serde's message names the field and what was wrong ("unknown field `x`",
             // "invalid type: integer, expected a string").
-            let detail = std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
-            AppError::new(ErrorCode::InvalidRequest, format!("the request does not fit this endpoint: {detail}"))
+            let detail =
+                std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
+            AppError::new(
+                ErrorCode::InvalidRequest,
+                format!("the request does not fit this endpoint: {detail}"),
+            )
         }
         JsonRejection::JsonSyntaxError(e) => {
-            let detail = std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
-            AppError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {detail}"))
+            let detail =
+                std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
+            AppError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {detail}"),
+            )
         }
         JsonRejection::MissingJsonContentType(_) => AppError::new(
             ErrorCode::UnsupportedMediaType,
@@ -59,7 +67,10 @@ pub struct Auth(pub Caller);
 impl FromRequestParts<Services> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, services: &Services) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &Services,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(AUTHORIZATION)

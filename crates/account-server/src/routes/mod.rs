@@ -28,15 +28,30 @@ pub fn router(services: Services) -> Router {
         .route("/v1/sessions/revoke-others", post(revoke_other_sessions))
         .route("/v1/sessions/{id}", delete(revoke_session))
         .route("/v1/account", get(get_account))
-        .route("/v1/account/preferences", axum::routing::patch(update_preferences))
+        .route(
+            "/v1/account/preferences",
+            axum::routing::patch(update_preferences),
+        )
         .route("/v1/account/password", post(change_password))
         .route("/v1/account/password-strength", post(password_strength))
-        .route("/v1/account/email-change", post(request_email_change).delete(cancel_email_change))
+        .route(
+            "/v1/account/email-change",
+            post(request_email_change).delete(cancel_email_change),
+        )
         .route("/v1/account/email-change/resend", post(resend_email_code))
-        .route("/v1/account/email-change/confirm", post(confirm_email_change))
-        .route("/v1/account/phone-change", post(request_phone_change).delete(cancel_phone_change))
+        .route(
+            "/v1/account/email-change/confirm",
+            post(confirm_email_change),
+        )
+        .route(
+            "/v1/account/phone-change",
+            post(request_phone_change).delete(cancel_phone_change),
+        )
         .route("/v1/account/phone-change/resend", post(resend_phone_code))
-        .route("/v1/account/phone-change/confirm", post(confirm_phone_change))
+        .route(
+            "/v1/account/phone-change/confirm",
+            post(confirm_phone_change),
+        )
         .route("/v1/organization/members", get(list_members))
         .route("/v1/organization/members/{id}/role", put(change_role))
         .fallback(|| async {

@@ -36,7 +36,10 @@ use crate::store::{StoreResult, sessions};
 pub enum UpdateOutcome {
     Applied(Box<AccountView>),
     /// The same idempotency key was seen before: its stored response, replayed.
-    Replayed { status: u16, body: String },
+    Replayed {
+        status: u16,
+        body: String,
+    },
 }
 
 impl Services {
@@ -50,7 +53,11 @@ impl Services {
     }
 
     /// Builds the account view from a connection (inside or outside a transaction).
-    pub fn account_view_in(&self, conn: &rusqlite::Connection, user: &UserRecord) -> StoreResult<AccountView> {
+    pub fn account_view_in(
+        &self,
+        conn: &rusqlite::Connection,
+        user: &UserRecord,
+    ) -> StoreResult<AccountView> {
         let now = self.now_ms();
         let live = |p: Option<verifications::Pending>| p.filter(|p| p.expires_at > now);
         let email = live(verifications::get(conn, user.id, Purpose::Email)?);
@@ -90,7 +97,10 @@ impl Services {
     pub async fn account_view(&self, user: &UserRecord) -> AppResult<AccountView> {
         let this = self.clone();
         let user = user.clone();
-        Ok(self.db.call(move |c| this.account_view_in(c, &user)).await?)
+        Ok(self
+            .db
+            .call(move |c| this.account_view_in(c, &user))
+            .await?)
     }
 
     pub fn password_strength(&self, user: &UserRecord, candidate: &str) -> Strength {
@@ -108,7 +118,10 @@ impl Services {
     ) -> AppResult<()> {
         let user = &caller.user;
         if new.expose_secret() != repeat.expose_secret() {
-            return Err(AppError::new(ErrorCode::PasswordMismatch, "the new password and its repetition differ"));
+            return Err(AppError::new(
+                ErrorCode::PasswordMismatch,
+                "the new password and its repetition differ",
+            ));
         }
         let password = Password::parse(new.expose_secret(), owner(user)).map_err(|e| {
             let strength = self.password_strength(user, new.expose_secret());
@@ -116,16 +129,30 @@ impl Services {
         })?;
         self.reauthenticate(user, current.clone()).await?;
         if current.expose_secret() == password.expose() {
-            return Err(AppError::new(ErrorCode::PasswordUnchanged, "the new password is the same as the current one"));
+            return Err(AppError::new(
+                ErrorCode::PasswordUnchanged,
+                "the new password is the same as the current one",
+            ));
         }
-        let hash = self.hasher.hash(SecretString::from(password.expose().to_owned())).await?;
+        let hash = self
+            .hasher
+            .hash(SecretString::from(password.expose().to_owned()))
+            .await?;
         let (user_id, keep, now) = (user.id, caller.session_id.clone(), self.now_ms());
         let (email, language) = (user.email.clone(), user.language);
         self.db
             .write(move |tx| {
                 users::set_password_hash(tx, user_id, &hash, now)?;
                 sessions::revoke_others(tx, user_id, &keep, now)?;
-                notify::enqueue(tx, user_id, OutChannel::Email, email.as_str(), language, &Message::PasswordChanged, now)?;
+                notify::enqueue(
+                    tx,
+                    user_id,
+                    OutChannel::Email,
+                    email.as_str(),
+                    language,
+                    &Message::PasswordChanged,
+                    now,
+                )?;
                 Ok(())
             })
             .await?;
@@ -144,11 +171,17 @@ impl Services {
         let user = &caller.user;
         let changes = parse_changes(user, &request)?;
         if changes.is_empty() {
-            return Err(AppError::new(ErrorCode::InvalidRequest, "the update changes nothing: name at least one field"));
+            return Err(AppError::new(
+                ErrorCode::InvalidRequest,
+                "the update changes nothing: name at least one field",
+            ));
         }
         let base = request.base_version;
         if base < 1 {
-            return Err(AppError::new(ErrorCode::InvalidRequest, "baseVersion must be a version the server sent (1 or more)"));
+            return Err(AppError::new(
+                ErrorCode::InvalidRequest,
+                "baseVersion must be a version the server sent (1 or more)",
+            ));
         }
         let this = self.clone();
         let user_id = user.id;
@@ -165,7 +198,10 @@ impl Services {
                             "this Idempotency-Key was used for a different request",
                         )));
                     }
-                    return Ok(Ok(UpdateOutcome::Replayed { status: stored.status, body: stored.body }));
+                    return Ok(Ok(UpdateOutcome::Replayed {
+                        status: stored.status,
+                        body: stored.body,
+                    }));
                 }
                 let Some(current) = users::by_id(tx, user_id)? else {
                     return Ok(Err(AppError::unauthenticated()));
@@ -173,7 +209,10 @@ impl Services {
                 if base > current.version {
                     return Ok(Err(AppError::new(
                         ErrorCode::InvalidRequest,
-                        format!("baseVersion {base} is newer than the account (version {})", current.version),
+                        format!(
+                            "baseVersion {base} is newer than the account (version {})",
+                            current.version
+                        ),
                     )));
                 }
                 let fields: Vec<Field> = changes.iter().map(|(f, _)| *f).collect();
@@ -183,9 +222,14 @@ impl Services {
                     let names: Vec<&str> = conflicts.iter().map(|f| f.name()).collect();
                     return Ok(Err(AppError::new(
                         ErrorCode::VersionConflict,
-                        format!("changed elsewhere since version {base}: {}", names.join(", ")),
+                        format!(
+                            "changed elsewhere since version {base}: {}",
+                            names.join(", ")
+                        ),
                     )
-                    .with_details(serde_json::json!({ "fields": names, "current": view }))));
+                    .with_details(
+                        serde_json::json!({ "fields": names, "current": view }),
+                    )));
                 }
                 users::apply_fields(tx, user_id, &changes, now)?;
                 let Some(updated) = users::by_id(tx, user_id)? else {
@@ -193,8 +237,19 @@ impl Services {
                 };
                 let view = this.account_view_in(tx, &updated)?;
                 if let Some((key, hash)) = &idempotency {
-                    let body = serde_json::to_string(&view).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-                    idempotency::put(tx, user_id, key, &Stored { request_hash: hash.clone(), status: 200, body }, now)?;
+                    let body = serde_json::to_string(&view)
+                        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                    idempotency::put(
+                        tx,
+                        user_id,
+                        key,
+                        &Stored {
+                            request_hash: hash.clone(),
+                            status: 200,
+                            body,
+                        },
+                        now,
+                    )?;
                 }
                 Ok(Ok(UpdateOutcome::Applied(Box::new(view))))
             })
@@ -212,20 +267,35 @@ pub fn owner(user: &UserRecord) -> Owner<'_> {
 
 /// Turns the request into typed field writes, refusing bad values and fields the
 /// caller may not change.
-fn parse_changes(user: &UserRecord, r: &UpdatePreferencesRequest) -> AppResult<Vec<(Field, Value)>> {
+fn parse_changes(
+    user: &UserRecord,
+    r: &UpdatePreferencesRequest,
+) -> AppResult<Vec<(Field, Value)>> {
     let mut changes = Vec::new();
     if let Some(l) = &r.language {
-        changes.push((Field::Language, Value::Text(Language::parse(l)?.as_str().to_owned())));
+        changes.push((
+            Field::Language,
+            Value::Text(Language::parse(l)?.as_str().to_owned()),
+        ));
     }
     if let Some(c) = &r.country {
-        changes.push((Field::Country, Value::Text(Country::parse(c)?.as_str().to_owned())));
+        changes.push((
+            Field::Country,
+            Value::Text(Country::parse(c)?.as_str().to_owned()),
+        ));
     }
     if let Some(t) = &r.time_zone {
-        changes.push((Field::TimeZone, Value::Text(TimeZone::parse(t)?.as_str().to_owned())));
+        changes.push((
+            Field::TimeZone,
+            Value::Text(TimeZone::parse(t)?.as_str().to_owned()),
+        ));
     }
     let needs_phone = |set: &Channels| -> AppResult<()> {
         if set.contains(Channel::Sms) && user.phone.is_none() {
-            return Err(AppError::new(ErrorCode::PhoneRequired, "add a phone number before choosing SMS"));
+            return Err(AppError::new(
+                ErrorCode::PhoneRequired,
+                "add a phone number before choosing SMS",
+            ));
         }
         Ok(())
     };
@@ -236,7 +306,9 @@ fn parse_changes(user: &UserRecord, r: &UpdatePreferencesRequest) -> AppResult<V
     }
     let billing_fields = r.billing.is_some() || r.low_balance.is_some();
     if billing_fields && !user.role.can(Permission::ViewBilling) {
-        return Err(AppError::forbidden("change billing notices or the low-balance alert"));
+        return Err(AppError::forbidden(
+            "change billing notices or the low-balance alert",
+        ));
     }
     if let Some(list) = &r.billing {
         let set = Channels::parse(NoticeKind::Billing, list)?;
@@ -248,7 +320,10 @@ fn parse_changes(user: &UserRecord, r: &UpdatePreferencesRequest) -> AppResult<V
             changes.push((Field::LowBalanceEnabled, Value::Bool(enabled)));
         }
         if let Some(minor) = low.threshold_minor {
-            changes.push((Field::LowBalanceThreshold, Value::Int(Threshold::parse(minor)?.minor())));
+            changes.push((
+                Field::LowBalanceThreshold,
+                Value::Int(Threshold::parse(minor)?.minor()),
+            ));
         }
         if let Some(list) = &low.channels {
             let set = Channels::parse(NoticeKind::LowBalance, list)?;

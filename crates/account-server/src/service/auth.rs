@@ -14,9 +14,9 @@ use super::Services;
 use crate::clock::from_millis;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
+use crate::store::sessions;
 use crate::store::throttle::{self, Throttle};
 use crate::store::users::{self, Field, UserRecord, Value};
-use crate::store::sessions;
 
 /// The signed-in caller of a request.
 #[derive(Debug, Clone)]
@@ -77,7 +77,15 @@ impl Services {
                         .min(limits.lockout_max_secs);
                     now + secs * 1000
                 });
-                throttle::put(tx, &key, Throttle { failures, locked_until }, now)
+                throttle::put(
+                    tx,
+                    &key,
+                    Throttle {
+                        failures,
+                        locked_until,
+                    },
+                    now,
+                )
             })
             .await?;
         Ok(())
@@ -88,12 +96,18 @@ impl Services {
     pub async fn reauthenticate(&self, user: &UserRecord, password: SecretString) -> AppResult<()> {
         let key = throttle_key(user.email.as_str());
         self.ensure_not_locked(&key).await?;
-        let ok = self.hasher.verify(Some(user.password_hash.clone()), password).await?;
+        let ok = self
+            .hasher
+            .verify(Some(user.password_hash.clone()), password)
+            .await?;
         self.record_password_result(&key, ok).await?;
         if ok {
             Ok(())
         } else {
-            Err(AppError::new(ErrorCode::WrongPassword, "the current password is not correct"))
+            Err(AppError::new(
+                ErrorCode::WrongPassword,
+                "the current password is not correct",
+            ))
         }
     }
 
@@ -106,7 +120,12 @@ impl Services {
     ) -> AppResult<SignInResponse> {
         let device_name = parse_device_name(device_name)?;
         let detected = detected.map(parse_detected).transpose()?;
-        let invalid = || AppError::new(ErrorCode::InvalidCredentials, "the email or password is not correct");
+        let invalid = || {
+            AppError::new(
+                ErrorCode::InvalidCredentials,
+                "the email or password is not correct",
+            )
+        };
         // An unparseable email cannot belong to anyone; still do the hashing work.
         let email = match Email::parse(email) {
             Ok(email) => email,
@@ -154,7 +173,9 @@ impl Services {
                 .await?
         };
         let (Some(session), Some(user)) = (session, user) else {
-            return Err(AppError::internal(anyhow::anyhow!("session vanished right after sign-in")));
+            return Err(AppError::internal(anyhow::anyhow!(
+                "session vanished right after sign-in"
+            )));
         };
         let account = self.account_view(&user).await?;
         Ok(SignInResponse {
@@ -187,29 +208,46 @@ impl Services {
 
     pub async fn sign_out(&self, caller: &Caller) -> AppResult<()> {
         let (user_id, id, now) = (caller.user.id, caller.session_id.clone(), self.now_ms());
-        self.db.write(move |tx| sessions::revoke(tx, user_id, &id, now)).await?;
+        self.db
+            .write(move |tx| sessions::revoke(tx, user_id, &id, now))
+            .await?;
         Ok(())
     }
 
     pub async fn list_sessions(&self, caller: &Caller) -> AppResult<Vec<SessionView>> {
         let (user_id, cutoff) = (caller.user.id, self.idle_cutoff());
-        let list = self.db.call(move |c| sessions::list_live(c, user_id, cutoff)).await?;
-        Ok(list.iter().map(|s| session_view(s, &caller.session_id)).collect())
+        let list = self
+            .db
+            .call(move |c| sessions::list_live(c, user_id, cutoff))
+            .await?;
+        Ok(list
+            .iter()
+            .map(|s| session_view(s, &caller.session_id))
+            .collect())
     }
 
     pub async fn revoke_session(&self, caller: &Caller, id: &str) -> AppResult<()> {
         let (user_id, id_owned, now) = (caller.user.id, id.to_owned(), self.now_ms());
-        let revoked = self.db.write(move |tx| sessions::revoke(tx, user_id, &id_owned, now)).await?;
+        let revoked = self
+            .db
+            .write(move |tx| sessions::revoke(tx, user_id, &id_owned, now))
+            .await?;
         if revoked {
             Ok(())
         } else {
-            Err(AppError::new(ErrorCode::NotFound, format!("you have no active session {id}")))
+            Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("you have no active session {id}"),
+            ))
         }
     }
 
     pub async fn revoke_other_sessions(&self, caller: &Caller) -> AppResult<u64> {
         let (user_id, keep, now) = (caller.user.id, caller.session_id.clone(), self.now_ms());
-        Ok(self.db.write(move |tx| sessions::revoke_others(tx, user_id, &keep, now)).await?)
+        Ok(self
+            .db
+            .write(move |tx| sessions::revoke_others(tx, user_id, &keep, now))
+            .await?)
     }
 }
 
@@ -222,20 +260,33 @@ fn parse_device_name(raw: Option<String>) -> AppResult<String> {
             "the device name must be at most 100 characters, without control characters",
         ));
     }
-    Ok(if name.is_empty() { "Unnamed device".to_owned() } else { name.to_owned() })
+    Ok(if name.is_empty() {
+        "Unnamed device".to_owned()
+    } else {
+        name.to_owned()
+    })
 }
 
 /// Parses what a client detected; each present value must be valid.
 fn parse_detected(d: RegionDefaults) -> AppResult<Vec<(Field, Value)>> {
     let mut changes = Vec::new();
     if let Some(l) = d.language {
-        changes.push((Field::Language, Value::Text(Language::parse(&l)?.as_str().to_owned())));
+        changes.push((
+            Field::Language,
+            Value::Text(Language::parse(&l)?.as_str().to_owned()),
+        ));
     }
     if let Some(c) = d.country {
-        changes.push((Field::Country, Value::Text(Country::parse(&c)?.as_str().to_owned())));
+        changes.push((
+            Field::Country,
+            Value::Text(Country::parse(&c)?.as_str().to_owned()),
+        ));
     }
     if let Some(t) = d.time_zone {
-        changes.push((Field::TimeZone, Value::Text(TimeZone::parse(&t)?.as_str().to_owned())));
+        changes.push((
+            Field::TimeZone,
+            Value::Text(TimeZone::parse(&t)?.as_str().to_owned()),
+        ));
     }
     Ok(changes)
 }

@@ -47,7 +47,10 @@ impl Target {
 fn no_pending(purpose: Purpose) -> AppError {
     AppError::new(
         ErrorCode::NoPendingChange,
-        format!("there is no pending {} change to act on; start one first", purpose.as_str()),
+        format!(
+            "there is no pending {} change to act on; start one first",
+            purpose.as_str()
+        ),
     )
 }
 
@@ -75,12 +78,16 @@ impl Services {
             (3_600_000_i64, limits.code_sends_per_hour, "hour"),
             (86_400_000_i64, limits.code_sends_per_day, "day"),
         ] {
-            let (sent, oldest) = verifications::sends_since(conn, user_id, purpose, now - window_ms)?;
+            let (sent, oldest) =
+                verifications::sends_since(conn, user_id, purpose, now - window_ms)?;
             if sent >= cap {
                 let wait = oldest.map_or(window_ms, |o| o + window_ms - now);
                 return Ok(Err(AppError::new(
                     ErrorCode::SendLimitReached,
-                    format!("at most {cap} codes can be sent by {} per {label}", purpose.channel()),
+                    format!(
+                        "at most {cap} codes can be sent by {} per {label}",
+                        purpose.channel()
+                    ),
                 )
                 .retry_after((wait + 999) / 1000)));
             }
@@ -98,21 +105,47 @@ impl Services {
     ) -> StoreResult<()> {
         let purpose = target.purpose();
         let code = crypto::new_code();
-        let hash = self.codes.hash(user.id, purpose.as_str(), target.as_str(), &code);
+        let hash = self
+            .codes
+            .hash(user.id, purpose.as_str(), target.as_str(), &code);
         let ttl_ms = self.config.limits.code_ttl_secs * 1000;
-        verifications::put(conn, user.id, purpose, target.as_str(), &hash, now, now + ttl_ms)?;
+        verifications::put(
+            conn,
+            user.id,
+            purpose,
+            target.as_str(),
+            &hash,
+            now,
+            now + ttl_ms,
+        )?;
         verifications::record_send(conn, user.id, purpose, now)?;
         let minutes = self.config.limits.code_ttl_secs / 60;
         let (channel, message) = match target {
-            Target::Email(_) => (OutChannel::Email, Message::EmailChangeCode { code, minutes }),
+            Target::Email(_) => (
+                OutChannel::Email,
+                Message::EmailChangeCode { code, minutes },
+            ),
             Target::Phone(_) => (OutChannel::Sms, Message::PhoneChangeCode { code, minutes }),
         };
-        notify::enqueue(conn, user.id, channel, target.as_str(), user.language, &message, now)?;
+        notify::enqueue(
+            conn,
+            user.id,
+            channel,
+            target.as_str(),
+            user.language,
+            &message,
+            now,
+        )?;
         users::bump_version(conn, user.id, now)?;
         Ok(())
     }
 
-    async fn start_change(&self, caller: &Caller, target: Target, password: SecretString) -> AppResult<PendingChangeView> {
+    async fn start_change(
+        &self,
+        caller: &Caller,
+        target: Target,
+        password: SecretString,
+    ) -> AppResult<PendingChangeView> {
         self.reauthenticate(&caller.user, password).await?;
         let this = self.clone();
         let user = caller.user.clone();
@@ -123,14 +156,19 @@ impl Services {
                 if let Target::Email(email) = &target
                     && users::email_taken(tx, email)?
                 {
-                    return Ok(Err(AppError::new(ErrorCode::EmailTaken, "another account already uses this email address")));
+                    return Ok(Err(AppError::new(
+                        ErrorCode::EmailTaken,
+                        "another account already uses this email address",
+                    )));
                 }
                 if let Err(e) = this.check_send_allowed(tx, user.id, target.purpose(), now)? {
                     return Ok(Err(e));
                 }
                 this.send_code(tx, &user, &target, now)?;
-                let pending = verifications::get(tx, user.id, target.purpose())?
-                    .ok_or_else(|| crate::store::StoreError::Corrupt("pending change just written".into()))?;
+                let pending =
+                    verifications::get(tx, user.id, target.purpose())?.ok_or_else(|| {
+                        crate::store::StoreError::Corrupt("pending change just written".into())
+                    })?;
                 Ok(Ok(this.pending_view(&pending)))
             })
             .await??;
@@ -138,32 +176,55 @@ impl Services {
         Ok(view)
     }
 
-    pub async fn request_email_change(&self, caller: &Caller, new_email: &str, password: SecretString) -> AppResult<PendingChangeView> {
+    pub async fn request_email_change(
+        &self,
+        caller: &Caller,
+        new_email: &str,
+        password: SecretString,
+    ) -> AppResult<PendingChangeView> {
         let email = Email::parse(new_email)?;
         if email == caller.user.email {
-            return Err(AppError::new(ErrorCode::EmailUnchanged, "this is already your email address"));
+            return Err(AppError::new(
+                ErrorCode::EmailUnchanged,
+                "this is already your email address",
+            ));
         }
-        self.start_change(caller, Target::Email(email), password).await
+        self.start_change(caller, Target::Email(email), password)
+            .await
     }
 
-    pub async fn request_phone_change(&self, caller: &Caller, phone: &str, password: SecretString) -> AppResult<PendingChangeView> {
+    pub async fn request_phone_change(
+        &self,
+        caller: &Caller,
+        phone: &str,
+        password: SecretString,
+    ) -> AppResult<PendingChangeView> {
         let phone = PhoneNumber::parse(phone)?;
         if caller.user.phone.as_ref() == Some(&phone) {
-            return Err(AppError::new(ErrorCode::PhoneUnchanged, "this is already your phone number"));
+            return Err(AppError::new(
+                ErrorCode::PhoneUnchanged,
+                "this is already your phone number",
+            ));
         }
         let country = phone.country();
         if !country.is_some_and(|c| self.sms_countries.contains(&c)) {
-            let name = country.map_or_else(|| "this number's country".to_owned(), |c| c.to_string());
+            let name =
+                country.map_or_else(|| "this number's country".to_owned(), |c| c.to_string());
             return Err(AppError::new(
                 ErrorCode::PhoneCountryNotAllowed,
                 format!("we cannot send SMS to numbers in {name} yet"),
             ));
         }
-        self.start_change(caller, Target::Phone(phone), password).await
+        self.start_change(caller, Target::Phone(phone), password)
+            .await
     }
 
     /// Sends a new code to the pending change's target (the old code stops working).
-    pub async fn resend_code(&self, caller: &Caller, purpose: Purpose) -> AppResult<PendingChangeView> {
+    pub async fn resend_code(
+        &self,
+        caller: &Caller,
+        purpose: Purpose,
+    ) -> AppResult<PendingChangeView> {
         let this = self.clone();
         let user = caller.user.clone();
         let now = self.now_ms();
@@ -182,8 +243,9 @@ impl Services {
                     return Ok(Err(e));
                 }
                 this.send_code(tx, &user, &target, now)?;
-                let pending = verifications::get(tx, user.id, purpose)?
-                    .ok_or_else(|| crate::store::StoreError::Corrupt("pending change just written".into()))?;
+                let pending = verifications::get(tx, user.id, purpose)?.ok_or_else(|| {
+                    crate::store::StoreError::Corrupt("pending change just written".into())
+                })?;
                 Ok(Ok(this.pending_view(&pending)))
             })
             .await??;
@@ -203,11 +265,20 @@ impl Services {
                 Ok(deleted)
             })
             .await?;
-        if deleted { Ok(()) } else { Err(no_pending(purpose)) }
+        if deleted {
+            Ok(())
+        } else {
+            Err(no_pending(purpose))
+        }
     }
 
     /// Checks the code and applies the change; the user is told at the old address.
-    pub async fn confirm_change(&self, caller: &Caller, purpose: Purpose, code: &str) -> AppResult<AccountView> {
+    pub async fn confirm_change(
+        &self,
+        caller: &Caller,
+        purpose: Purpose,
+        code: &str,
+    ) -> AppResult<AccountView> {
         let code = code.trim().to_owned();
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
         let this = self.clone();
@@ -223,10 +294,19 @@ impl Services {
                 if pending.expires_at <= now {
                     verifications::delete(tx, user.id, purpose)?;
                     users::bump_version(tx, user.id, now)?;
-                    return Ok(Err(AppError::new(ErrorCode::CodeExpired, "the code has expired; ask for a new one")));
+                    return Ok(Err(AppError::new(
+                        ErrorCode::CodeExpired,
+                        "the code has expired; ask for a new one",
+                    )));
                 }
                 let matches = well_formed
-                    && this.codes.matches(user.id, purpose.as_str(), &pending.target, &code, &pending.code_hash);
+                    && this.codes.matches(
+                        user.id,
+                        purpose.as_str(),
+                        &pending.target,
+                        &code,
+                        &pending.code_hash,
+                    );
                 if !matches {
                     let failures = verifications::add_failure(tx, user.id, purpose)?;
                     if failures >= max {
@@ -237,27 +317,55 @@ impl Services {
                             "too many wrong codes; this change was cancelled, start it again",
                         )));
                     }
-                    return Ok(Err(AppError::new(ErrorCode::CodeInvalid, "the code is not correct")
-                        .with_details(serde_json::json!({ "attemptsLeft": max - failures }))));
+                    return Ok(Err(AppError::new(
+                        ErrorCode::CodeInvalid,
+                        "the code is not correct",
+                    )
+                    .with_details(serde_json::json!({ "attemptsLeft": max - failures }))));
                 }
                 verifications::delete(tx, user.id, purpose)?;
                 match purpose {
                     Purpose::Email => {
-                        let email = Email::parse(&pending.target).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                        let email = Email::parse(&pending.target)
+                            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
                         if users::email_taken(tx, &email)? {
-                            return Ok(Err(AppError::new(ErrorCode::EmailTaken, "another account took this email address meanwhile")));
+                            return Ok(Err(AppError::new(
+                                ErrorCode::EmailTaken,
+                                "another account took this email address meanwhile",
+                            )));
                         }
                         users::set_email(tx, user.id, &email, now)?;
                         // The lockout counter follows the account to its new address.
                         throttle::clear(tx, &format!("email:{}", user.email.as_str()))?;
-                        let message = Message::EmailChanged { new_email_masked: email.masked() };
-                        notify::enqueue(tx, user.id, OutChannel::Email, user.email.as_str(), user.language, &message, now)?;
+                        let message = Message::EmailChanged {
+                            new_email_masked: email.masked(),
+                        };
+                        notify::enqueue(
+                            tx,
+                            user.id,
+                            OutChannel::Email,
+                            user.email.as_str(),
+                            user.language,
+                            &message,
+                            now,
+                        )?;
                     }
                     Purpose::Phone => {
-                        let phone = PhoneNumber::parse(&pending.target).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                        let phone = PhoneNumber::parse(&pending.target)
+                            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
                         users::set_phone(tx, user.id, &phone, now)?;
-                        let message = Message::PhoneChanged { new_phone_masked: phone.masked() };
-                        notify::enqueue(tx, user.id, OutChannel::Email, user.email.as_str(), user.language, &message, now)?;
+                        let message = Message::PhoneChanged {
+                            new_phone_masked: phone.masked(),
+                        };
+                        notify::enqueue(
+                            tx,
+                            user.id,
+                            OutChannel::Email,
+                            user.email.as_str(),
+                            user.language,
+                            &message,
+                            now,
+                        )?;
                     }
                 }
                 let Some(updated) = users::by_id(tx, user.id)? else {

@@ -23,11 +23,21 @@ impl Services {
         let members = self.db.call(move |c| users::members(c, org)).await?;
         Ok(members
             .into_iter()
-            .map(|u| MemberView { user_id: u.id, name: u.name, email: u.email, role: u.role })
+            .map(|u| MemberView {
+                user_id: u.id,
+                name: u.name,
+                email: u.email,
+                role: u.role,
+            })
             .collect())
     }
 
-    pub async fn change_role(&self, caller: &Caller, member_id: i64, role: &str) -> AppResult<MemberView> {
+    pub async fn change_role(
+        &self,
+        caller: &Caller,
+        member_id: i64,
+        role: &str,
+    ) -> AppResult<MemberView> {
         let role = Role::parse(role)?;
         if !caller.user.role.can(Permission::ManageRoles) {
             return Err(AppError::forbidden("change roles; only an owner can"));
@@ -37,11 +47,21 @@ impl Services {
         let member = self
             .db
             .write(move |tx| -> StoreResult<AppResult<MemberView>> {
-                let Some(member) = users::by_id(tx, member_id)?.filter(|m| m.organization_id == org) else {
-                    return Ok(Err(AppError::new(ErrorCode::NotFound, format!("your organization has no member {member_id}"))));
+                let Some(member) =
+                    users::by_id(tx, member_id)?.filter(|m| m.organization_id == org)
+                else {
+                    return Ok(Err(AppError::new(
+                        ErrorCode::NotFound,
+                        format!("your organization has no member {member_id}"),
+                    )));
                 };
                 if member.role == role {
-                    return Ok(Ok(MemberView { user_id: member.id, name: member.name, email: member.email, role }));
+                    return Ok(Ok(MemberView {
+                        user_id: member.id,
+                        name: member.name,
+                        email: member.email,
+                        role,
+                    }));
                 }
                 if member.role == Role::Owner && users::count_owners(tx, org)? <= 1 {
                     return Ok(Err(AppError::new(
@@ -50,8 +70,21 @@ impl Services {
                     )));
                 }
                 users::set_role(tx, member.id, role, now)?;
-                notify::enqueue(tx, member.id, OutChannel::Email, member.email.as_str(), member.language, &Message::RoleChanged { role }, now)?;
-                Ok(Ok(MemberView { user_id: member.id, name: member.name, email: member.email, role }))
+                notify::enqueue(
+                    tx,
+                    member.id,
+                    OutChannel::Email,
+                    member.email.as_str(),
+                    member.language,
+                    &Message::RoleChanged { role },
+                    now,
+                )?;
+                Ok(Ok(MemberView {
+                    user_id: member.id,
+                    name: member.name,
+                    email: member.email,
+                    role,
+                }))
             })
             .await??;
         self.outbox_ready.notify_one();

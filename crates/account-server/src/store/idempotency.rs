@@ -27,11 +27,24 @@ pub fn get(conn: &Connection, user_id: i64, key: &str) -> StoreResult<Option<Sto
         .optional()?)
 }
 
-pub fn put(conn: &Connection, user_id: i64, key: &str, stored: &Stored, now: i64) -> StoreResult<()> {
+pub fn put(
+    conn: &Connection,
+    user_id: i64,
+    key: &str,
+    stored: &Stored,
+    now: i64,
+) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![user_id, key, stored.request_hash, stored.status, stored.body, now],
+        params![
+            user_id,
+            key,
+            stored.request_hash,
+            stored.status,
+            stored.body,
+            now
+        ],
     )?;
     // Keys are kept a week: far longer than any offline queue waits to replay.
     conn.execute(

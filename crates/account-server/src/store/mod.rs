@@ -70,7 +70,11 @@ fn open(path: &Path) -> StoreResult<Connection> {
 fn migrate(conn: &mut Connection) -> StoreResult<usize> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let mut applied = 0;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;

@@ -73,7 +73,12 @@ pub fn list(conn: &Connection, filter: &Filter) -> StoreResult<Vec<OutboxMessage
                AND id > coalesce(?3, 0) ORDER BY id DESC LIMIT ?4) ORDER BY id",
     )?;
     let rows = stmt.query_map(
-        params![filter.recipient, filter.status, filter.after_id, filter.limit.unwrap_or(-1)],
+        params![
+            filter.recipient,
+            filter.status,
+            filter.after_id,
+            filter.limit.unwrap_or(-1)
+        ],
         |r| {
             Ok(OutboxMessage {
                 id: r.get(0)?,
@@ -105,7 +110,13 @@ pub fn claim_due(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<Out
         stmt.query_map(params![now, limit], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
-    let mut claimed = list(conn, &Filter { status: Some("sending".into()), ..Filter::default() })?;
+    let mut claimed = list(
+        conn,
+        &Filter {
+            status: Some("sending".into()),
+            ..Filter::default()
+        },
+    )?;
     claimed.retain(|m| ids.contains(&m.id));
     Ok(claimed)
 }

@@ -62,7 +62,11 @@ pub fn touch(conn: &Connection, id: &str, now: i64) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn list_live(conn: &Connection, user_id: i64, idle_cutoff: i64) -> StoreResult<Vec<SessionRecord>> {
+pub fn list_live(
+    conn: &Connection,
+    user_id: i64,
+    idle_cutoff: i64,
+) -> StoreResult<Vec<SessionRecord>> {
     let mut stmt = conn.prepare(
         "SELECT id, user_id, device_name, created_at, last_seen_at FROM sessions \
          WHERE user_id = ?1 AND revoked_at IS NULL AND last_seen_at >= ?2 \

@@ -88,7 +88,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
     Ok(parsed)
 }
 
-fn one(conn: &Connection, filter: &str, param: &dyn rusqlite::ToSql) -> StoreResult<Option<UserRecord>> {
+fn one(
+    conn: &Connection,
+    filter: &str,
+    param: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<UserRecord>> {
     conn.query_row(&format!("{SELECT} WHERE {filter}"), [param], from_row)
         .optional()?
         .transpose()
@@ -104,7 +108,11 @@ pub fn by_email(conn: &Connection, email: &Email) -> StoreResult<Option<UserReco
 
 pub fn email_taken(conn: &Connection, email: &Email) -> StoreResult<bool> {
     Ok(conn
-        .query_row("SELECT 1 FROM users WHERE email = ?1", [email.as_str()], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM users WHERE email = ?1",
+            [email.as_str()],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -165,17 +173,31 @@ pub fn set_password_hash(conn: &Connection, user_id: i64, hash: &str, now: i64) 
 }
 
 pub fn set_email(conn: &Connection, user_id: i64, email: &Email, now: i64) -> StoreResult<i64> {
-    conn.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![user_id, email.as_str()])?;
+    conn.execute(
+        "UPDATE users SET email = ?2 WHERE id = ?1",
+        params![user_id, email.as_str()],
+    )?;
     bump_version(conn, user_id, now)
 }
 
-pub fn set_phone(conn: &Connection, user_id: i64, phone: &PhoneNumber, now: i64) -> StoreResult<i64> {
-    conn.execute("UPDATE users SET phone = ?2 WHERE id = ?1", params![user_id, phone.as_str()])?;
+pub fn set_phone(
+    conn: &Connection,
+    user_id: i64,
+    phone: &PhoneNumber,
+    now: i64,
+) -> StoreResult<i64> {
+    conn.execute(
+        "UPDATE users SET phone = ?2 WHERE id = ?1",
+        params![user_id, phone.as_str()],
+    )?;
     bump_version(conn, user_id, now)
 }
 
 pub fn set_role(conn: &Connection, user_id: i64, role: Role, now: i64) -> StoreResult<i64> {
-    conn.execute("UPDATE users SET role = ?2 WHERE id = ?1", params![user_id, role.as_str()])?;
+    conn.execute(
+        "UPDATE users SET role = ?2 WHERE id = ?1",
+        params![user_id, role.as_str()],
+    )?;
     bump_version(conn, user_id, now)
 }
 
@@ -188,7 +210,9 @@ pub fn count_owners(conn: &Connection, organization_id: i64) -> StoreResult<i64>
 }
 
 pub fn members(conn: &Connection, organization_id: i64) -> StoreResult<Vec<UserRecord>> {
-    let mut stmt = conn.prepare(&format!("{SELECT} WHERE u.organization_id = ?1 ORDER BY u.name, u.id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE u.organization_id = ?1 ORDER BY u.name, u.id"
+    ))?;
     let rows = stmt.query_map([organization_id], from_row)?;
     rows.map(|r| r?).collect()
 }
@@ -260,9 +284,8 @@ pub fn changed_since(
     base_version: i64,
     fields: &[Field],
 ) -> StoreResult<Vec<Field>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT version FROM field_versions WHERE user_id = ?1 AND field = ?2",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT version FROM field_versions WHERE user_id = ?1 AND field = ?2")?;
     let mut changed = Vec::new();
     for field in fields {
         let version: Option<i64> = stmt
@@ -300,7 +323,10 @@ pub fn apply_fields(
         .iter()
         .any(|(f, _)| matches!(f, Field::Language | Field::Country | Field::TimeZone))
     {
-        conn.execute("UPDATE users SET region_configured = 1 WHERE id = ?1", [user_id])?;
+        conn.execute(
+            "UPDATE users SET region_configured = 1 WHERE id = ?1",
+            [user_id],
+        )?;
     }
     Ok(version)
 }

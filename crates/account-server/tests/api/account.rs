@@ -46,7 +46,11 @@ async fn conditional_get_answers_304_until_the_account_changes() {
     let unchanged = get_if(etag.clone()).await.expect("sent");
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
 
-    app.preferences(&ana.token, json!({ "baseVersion": first.body["version"], "language": "fr" })).await;
+    app.preferences(
+        &ana.token,
+        json!({ "baseVersion": first.body["version"], "language": "fr" }),
+    )
+    .await;
     let changed = get_if(etag).await.expect("sent");
     assert_eq!(changed.status(), StatusCode::OK);
 }
@@ -61,9 +65,18 @@ async fn changing_the_password_signs_out_other_sessions_and_tells_the_user() {
     let reply = app.change_password(&ana.token, PASSWORD, new, new).await;
 
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
-    assert_eq!(app.account(&ana.token).await.status, StatusCode::OK, "this session stays");
+    assert_eq!(
+        app.account(&ana.token).await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
     assert_eq!(app.account(&other).await.code(), "unauthenticated");
-    assert_eq!(app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD })).await.code(), "invalid_credentials");
+    assert_eq!(
+        app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD }))
+            .await
+            .code(),
+        "invalid_credentials"
+    );
     app.login("ana@example.com", new).await;
     let mail = app.outbox("ana@example.com").await;
     assert_eq!(mail.last().expect("notice").kind, "password_changed");
@@ -75,11 +88,31 @@ async fn password_changes_are_refused_with_the_rule_that_failed() {
     let ana = app.user(Role::Member, "ana@example.com").await;
     let good = "saffron glacier piano thunder";
     let cases = [
-        (PASSWORD, good, "saffron glacier piano thunderX", "password_mismatch"),
+        (
+            PASSWORD,
+            good,
+            "saffron glacier piano thunderX",
+            "password_mismatch",
+        ),
         (PASSWORD, "too short", "too short", "password_too_short"),
-        (PASSWORD, "1qaz2wsx3edc4rfv", "1qaz2wsx3edc4rfv", "password_too_common"),
-        (PASSWORD, "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaa", "password_too_weak"),
-        (PASSWORD, "ana-saffron-glacier-piano", "ana-saffron-glacier-piano", "password_contains_personal_info"),
+        (
+            PASSWORD,
+            "1qaz2wsx3edc4rfv",
+            "1qaz2wsx3edc4rfv",
+            "password_too_common",
+        ),
+        (
+            PASSWORD,
+            "aaaaaaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "password_too_weak",
+        ),
+        (
+            PASSWORD,
+            "ana-saffron-glacier-piano",
+            "ana-saffron-glacier-piano",
+            "password_contains_personal_info",
+        ),
         (PASSWORD, PASSWORD, PASSWORD, "password_unchanged"),
         ("not my password at all", good, good, "wrong_password"),
     ];
@@ -87,7 +120,14 @@ async fn password_changes_are_refused_with_the_rule_that_failed() {
         let reply = app.change_password(&ana.token, current, new, repeat).await;
         assert_eq!(reply.code(), code, "{new}");
     }
-    let weak = app.change_password(&ana.token, PASSWORD, "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaa").await;
+    let weak = app
+        .change_password(
+            &ana.token,
+            PASSWORD,
+            "aaaaaaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaaaaaa",
+        )
+        .await;
     assert_eq!(weak.body["details"]["score"], 0);
     // Nothing changed: the old password still signs in.
     app.login("ana@example.com", PASSWORD).await;
@@ -98,12 +138,23 @@ async fn wrong_current_passwords_count_toward_the_lockout() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     for _ in 0..5 {
-        let reply = app.change_password(&ana.token, "not my password at all", "saffron glacier piano thunder", "saffron glacier piano thunder").await;
+        let reply = app
+            .change_password(
+                &ana.token,
+                "not my password at all",
+                "saffron glacier piano thunder",
+                "saffron glacier piano thunder",
+            )
+            .await;
         assert_eq!(reply.code(), "wrong_password");
     }
-    let locked = app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    let locked = app
+        .email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     assert_eq!(locked.code(), "too_many_attempts");
-    let sign_in = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD })).await;
+    let sign_in = app
+        .sign_in(json!({ "email": "ana@example.com", "password": PASSWORD }))
+        .await;
     assert_eq!(sign_in.code(), "too_many_attempts");
 }
 
@@ -112,7 +163,12 @@ async fn the_strength_meter_scores_without_storing() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let meter = |pw: &'static str| {
-        app.request(Method::POST, "/v1/account/password-strength", Some(&ana.token), Some(json!({ "password": pw })))
+        app.request(
+            Method::POST,
+            "/v1/account/password-strength",
+            Some(&ana.token),
+            Some(json!({ "password": pw })),
+        )
     };
     let weak = meter("password").await;
     assert_eq!(weak.body, json!({ "score": 0, "acceptable": false }));

@@ -43,8 +43,8 @@ const OPS: [Op; 13] = [
 fn allowed(role: Role, op: Op) -> bool {
     use Op::*;
     match op {
-        ReadAccount | SetLanguageAndRegion | SetContactImports | PasswordStrength | ListSessions
-        | StartEmailChange | StartPhoneChange | ChangePassword => true,
+        ReadAccount | SetLanguageAndRegion | SetContactImports | PasswordStrength
+        | ListSessions | StartEmailChange | StartPhoneChange | ChangePassword => true,
         SeeBillingSection | SetBillingNotices | SetLowBalanceAlert => role != Role::Member,
         ListMembers => matches!(role, Role::Owner | Role::Admin),
         ChangeRole => role == Role::Owner,
@@ -92,15 +92,25 @@ async fn every_role_may_do_exactly_what_the_matrix_allows() {
     for role in Role::ALL {
         let app = spawn_app().await;
         // An owner always exists besides the user under test, and a member to act on.
-        app.add_user(Role::Owner, "first.owner@example.com", None).await;
+        app.add_user(Role::Owner, "first.owner@example.com", None)
+            .await;
         let target = app.add_user(Role::Member, "target@example.com", None).await;
-        let user = app.user(role, &format!("{}@example.com", role.as_str())).await;
+        let user = app
+            .user(role, &format!("{}@example.com", role.as_str()))
+            .await;
         for op in OPS {
             let (status, body) = attempt(&app, &user, target, op).await;
             if allowed(role, op) {
-                assert!(status.is_success(), "{role:?} should be allowed {op:?}, got {status}: {body}");
+                assert!(
+                    status.is_success(),
+                    "{role:?} should be allowed {op:?}, got {status}: {body}"
+                );
             } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} must be refused {op:?}: {body}");
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{role:?} must be refused {op:?}: {body}"
+                );
                 if op != Op::SeeBillingSection {
                     assert_eq!(body["code"], "forbidden", "{role:?} {op:?}");
                 }

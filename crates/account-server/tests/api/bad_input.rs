@@ -7,6 +7,16 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app};
 
+/// method, path, content type, body, expected status, expected code
+type Case<'a> = (
+    Method,
+    &'a str,
+    Option<&'a str>,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+);
+
 #[tokio::test]
 async fn malformed_mistyped_and_unknown_bodies_get_specific_codes() {
     let app = spawn_app().await;
@@ -14,19 +24,103 @@ async fn malformed_mistyped_and_unknown_bodies_get_specific_codes() {
     let before = app.account(&ana.token).await.body;
     let json_ct = Some("application/json");
     let t = Some(ana.token.as_str());
-    let cases: Vec<(Method, &str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
-        (Method::PATCH, "/v1/account/preferences", json_ct, b"{\"baseVersion\": 1,".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
-        (Method::PATCH, "/v1/account/preferences", json_ct, b"not json".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
-        (Method::PATCH, "/v1/account/preferences", json_ct, br#"{"baseVersion":1,"role":"owner"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::PATCH, "/v1/account/preferences", json_ct, br#"{"baseVersion":"1","language":"fr"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::PATCH, "/v1/account/preferences", json_ct, br#"{"baseVersion":1,"lowBalance":{"thresholdMinor":12.5}}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::PATCH, "/v1/account/preferences", json_ct, br#"{"language":"fr"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::PATCH, "/v1/account/preferences", Some("text/plain"), br#"{"baseVersion":1,"language":"fr"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        (Method::POST, "/v1/account/email-change", json_ct, br#"{"newEmail":"x@example.com","password":"p","isAdmin":true}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::POST, "/v1/account/phone-change", json_ct, br#"{"phone":34600123456,"password":"p"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::POST, "/v1/account/password", json_ct, br#"[]"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::POST, "/v1/sessions", json_ct, br#"{"email":"ana@example.com"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-        (Method::GET, "/v1/no-such-thing", None, Vec::new(), StatusCode::NOT_FOUND, "not_found"),
+    let cases: Vec<Case<'_>> = vec![
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            b"{\"baseVersion\": 1,".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            b"not json".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            br#"{"baseVersion":1,"role":"owner"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            br#"{"baseVersion":"1","language":"fr"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            br#"{"baseVersion":1,"lowBalance":{"thresholdMinor":12.5}}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            br#"{"language":"fr"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            Some("text/plain"),
+            br#"{"baseVersion":1,"language":"fr"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            Method::POST,
+            "/v1/account/email-change",
+            json_ct,
+            br#"{"newEmail":"x@example.com","password":"p","isAdmin":true}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            "/v1/account/phone-change",
+            json_ct,
+            br#"{"phone":34600123456,"password":"p"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            "/v1/account/password",
+            json_ct,
+            br#"[]"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            "/v1/sessions",
+            json_ct,
+            br#"{"email":"ana@example.com"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/v1/no-such-thing",
+            None,
+            Vec::new(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
     ];
     for (method, path, ct, body, status, code) in cases {
         let shown = String::from_utf8_lossy(&body).into_owned();
@@ -35,24 +129,48 @@ async fn malformed_mistyped_and_unknown_bodies_get_specific_codes() {
         assert_eq!(reply.code(), code, "{path} {shown}");
         assert!(!reply.body["message"].as_str().unwrap_or("").is_empty());
     }
-    assert_eq!(app.account(&ana.token).await.body, before, "nothing changed");
+    assert_eq!(
+        app.account(&ana.token).await.body,
+        before,
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
 async fn unknown_field_errors_name_the_field() {
     let app = spawn_app().await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
-    let reply = app.preferences(&ana.token, json!({ "baseVersion": 1, "colour": "blue" })).await;
-    assert!(reply.body["message"].as_str().expect("message").contains("colour"), "{:?}", reply.body);
+    let reply = app
+        .preferences(&ana.token, json!({ "baseVersion": 1, "colour": "blue" }))
+        .await;
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .expect("message")
+            .contains("colour"),
+        "{:?}",
+        reply.body
+    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_before_parsing() {
     let app = spawn_app().await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
-    let huge = format!(r#"{{"baseVersion":1,"language":"{}"}}"#, "x".repeat(64 * 1024));
+    let huge = format!(
+        r#"{{"baseVersion":1,"language":"{}"}}"#,
+        "x".repeat(64 * 1024)
+    );
 
-    let reply = app.raw(Method::PATCH, "/v1/account/preferences", Some(&ana.token), Some("application/json"), huge.into_bytes()).await;
+    let reply = app
+        .raw(
+            Method::PATCH,
+            "/v1/account/preferences",
+            Some(&ana.token),
+            Some("application/json"),
+            huge.into_bytes(),
+        )
+        .await;
 
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.code(), "payload_too_large");
@@ -63,11 +181,26 @@ async fn invalid_field_values_never_reach_storage() {
     let app = spawn_app().await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let long_device = "d".repeat(101);
-    let sign_in = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "deviceName": long_device })).await;
+    let sign_in = app
+        .sign_in(
+            json!({ "email": "ana@example.com", "password": PASSWORD, "deviceName": long_device }),
+        )
+        .await;
     assert_eq!(sign_in.code(), "invalid_device_name");
-    assert_eq!(app.email_change(&ana.token, "ana@", PASSWORD).await.code(), "invalid_email");
-    assert_eq!(app.phone_change(&ana.token, "+999", PASSWORD).await.code(), "invalid_phone");
-    assert_eq!(app.set_role(&ana.token, ana.id, "superuser").await.code(), "invalid_role");
-    let weird = app.preferences(&ana.token, json!({ "baseVersion": 1, "language": "" })).await;
+    assert_eq!(
+        app.email_change(&ana.token, "ana@", PASSWORD).await.code(),
+        "invalid_email"
+    );
+    assert_eq!(
+        app.phone_change(&ana.token, "+999", PASSWORD).await.code(),
+        "invalid_phone"
+    );
+    assert_eq!(
+        app.set_role(&ana.token, ana.id, "superuser").await.code(),
+        "invalid_role"
+    );
+    let weird = app
+        .preferences(&ana.token, json!({ "baseVersion": 1, "language": "" }))
+        .await;
     assert_eq!(weird.code(), "invalid_language");
 }

@@ -9,9 +9,12 @@ use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
 async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    app.preferences(&ana.token, json!({ "baseVersion": 1, "language": "es" })).await;
+    app.preferences(&ana.token, json!({ "baseVersion": 1, "language": "es" }))
+        .await;
 
-    let started = app.email_change(&ana.token, "Ana.New@Example.com", PASSWORD).await;
+    let started = app
+        .email_change(&ana.token, "Ana.New@Example.com", PASSWORD)
+        .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
     assert_eq!(started.body["target"], "ana.new@example.com");
     let pending = app.account(&ana.token).await.body["pendingEmailChange"].clone();
@@ -21,7 +24,11 @@ async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].kind, "email_change_code");
     assert_eq!(messages[0].language, "es");
-    assert!(messages[0].subject.contains("Confirma"), "{}", messages[0].subject);
+    assert!(
+        messages[0].subject.contains("Confirma"),
+        "{}",
+        messages[0].subject
+    );
     let code = app.last_code("ana.new@example.com").await;
 
     let confirmed = app.confirm(&ana.token, "email", &code).await;
@@ -30,11 +37,22 @@ async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address() {
     assert_eq!(confirmed.body["email"], "ana.new@example.com");
     assert!(confirmed.body.get("pendingEmailChange").is_none());
     let old = app.outbox("ana@example.com").await;
-    assert_eq!(old.last().expect("notice to the old address").kind, "email_changed");
-    assert!(old.last().expect("notice").body.contains("a***@example.com"));
+    assert_eq!(
+        old.last().expect("notice to the old address").kind,
+        "email_changed"
+    );
+    assert!(
+        old.last()
+            .expect("notice")
+            .body
+            .contains("a***@example.com")
+    );
     app.login("ana.new@example.com", PASSWORD).await;
     // Single use.
-    assert_eq!(app.confirm(&ana.token, "email", &code).await.code(), "no_pending_change");
+    assert_eq!(
+        app.confirm(&ana.token, "email", &code).await.code(),
+        "no_pending_change"
+    );
 }
 
 #[tokio::test]
@@ -43,10 +61,30 @@ async fn an_email_change_needs_the_password_and_a_free_new_address() {
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.add_user(Role::Member, "taken@example.com", None).await;
 
-    assert_eq!(app.email_change(&ana.token, "new@example.com", "wrong password here").await.code(), "wrong_password");
-    assert_eq!(app.email_change(&ana.token, "taken@example.com", PASSWORD).await.code(), "email_taken");
-    assert_eq!(app.email_change(&ana.token, "ANA@example.com", PASSWORD).await.code(), "email_unchanged");
-    assert_eq!(app.email_change(&ana.token, "not-an-email", PASSWORD).await.code(), "invalid_email");
+    assert_eq!(
+        app.email_change(&ana.token, "new@example.com", "wrong password here")
+            .await
+            .code(),
+        "wrong_password"
+    );
+    assert_eq!(
+        app.email_change(&ana.token, "taken@example.com", PASSWORD)
+            .await
+            .code(),
+        "email_taken"
+    );
+    assert_eq!(
+        app.email_change(&ana.token, "ANA@example.com", PASSWORD)
+            .await
+            .code(),
+        "email_unchanged"
+    );
+    assert_eq!(
+        app.email_change(&ana.token, "not-an-email", PASSWORD)
+            .await
+            .code(),
+        "invalid_email"
+    );
     assert!(app.outbox("new@example.com").await.is_empty());
     assert!(app.outbox("taken@example.com").await.is_empty());
 }
@@ -56,21 +94,33 @@ async fn an_address_taken_while_pending_is_refused_at_confirmation() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let bob = app.user(Role::Member, "bob@example.com").await;
-    app.email_change(&ana.token, "shared@example.com", PASSWORD).await;
+    app.email_change(&ana.token, "shared@example.com", PASSWORD)
+        .await;
     let ana_code = app.last_code("shared@example.com").await;
-    app.email_change(&bob.token, "shared@example.com", PASSWORD).await;
+    app.email_change(&bob.token, "shared@example.com", PASSWORD)
+        .await;
     let bob_code = app.last_code("shared@example.com").await;
 
-    assert_eq!(app.confirm(&bob.token, "email", &bob_code).await.status, StatusCode::OK);
-    assert_eq!(app.confirm(&ana.token, "email", &ana_code).await.code(), "email_taken");
-    assert_eq!(app.account(&ana.token).await.body["email"], "ana@example.com");
+    assert_eq!(
+        app.confirm(&bob.token, "email", &bob_code).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.confirm(&ana.token, "email", &ana_code).await.code(),
+        "email_taken"
+    );
+    assert_eq!(
+        app.account(&ana.token).await.body["email"],
+        "ana@example.com"
+    );
 }
 
 #[tokio::test]
 async fn codes_expire_after_ten_minutes() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    app.email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     let code = app.last_code("new@example.com").await;
 
     app.clock.advance(Duration::seconds(601));
@@ -78,15 +128,22 @@ async fn codes_expire_after_ten_minutes() {
     let reply = app.confirm(&ana.token, "email", &code).await;
     assert_eq!(reply.status, StatusCode::GONE);
     assert_eq!(reply.code(), "code_expired");
-    assert_eq!(app.account(&ana.token).await.body["email"], "ana@example.com");
-    assert_eq!(app.confirm(&ana.token, "email", &code).await.code(), "no_pending_change");
+    assert_eq!(
+        app.account(&ana.token).await.body["email"],
+        "ana@example.com"
+    );
+    assert_eq!(
+        app.confirm(&ana.token, "email", &code).await.code(),
+        "no_pending_change"
+    );
 }
 
 #[tokio::test]
 async fn five_wrong_codes_void_the_change() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    app.email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     let code = app.last_code("new@example.com").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
@@ -95,15 +152,24 @@ async fn five_wrong_codes_void_the_change() {
         assert_eq!(reply.code(), "code_invalid");
         assert_eq!(reply.body["details"]["attemptsLeft"], left);
     }
-    assert_eq!(app.confirm(&ana.token, "email", "12ab").await.code(), "code_attempts_exceeded", "malformed counts too");
-    assert_eq!(app.confirm(&ana.token, "email", &code).await.code(), "no_pending_change", "the right code no longer works");
+    assert_eq!(
+        app.confirm(&ana.token, "email", "12ab").await.code(),
+        "code_attempts_exceeded",
+        "malformed counts too"
+    );
+    assert_eq!(
+        app.confirm(&ana.token, "email", &code).await.code(),
+        "no_pending_change",
+        "the right code no longer works"
+    );
 }
 
 #[tokio::test]
 async fn resending_waits_for_the_cooldown_and_replaces_the_code() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    app.email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     let first = app.last_code("new@example.com").await;
 
     let early = app.resend(&ana.token, "email").await;
@@ -116,9 +182,15 @@ async fn resending_waits_for_the_cooldown_and_replaces_the_code() {
     assert_eq!(app.outbox("new@example.com").await.len(), 2);
     let second = app.last_code("new@example.com").await;
     if first != second {
-        assert_eq!(app.confirm(&ana.token, "email", &first).await.code(), "code_invalid");
+        assert_eq!(
+            app.confirm(&ana.token, "email", &first).await.code(),
+            "code_invalid"
+        );
     }
-    assert_eq!(app.confirm(&ana.token, "email", &second).await.status, StatusCode::OK);
+    assert_eq!(
+        app.confirm(&ana.token, "email", &second).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -132,37 +204,73 @@ async fn hourly_and_daily_send_caps_hold() {
     app.phone_change(&ana.token, "+34611000001", PASSWORD).await;
     for _ in 0..2 {
         app.clock.advance(Duration::seconds(61));
-        assert_eq!(app.resend(&ana.token, "phone").await.status, StatusCode::ACCEPTED);
+        assert_eq!(
+            app.resend(&ana.token, "phone").await.status,
+            StatusCode::ACCEPTED
+        );
     }
     app.clock.advance(Duration::seconds(61));
     let capped = app.resend(&ana.token, "phone").await;
     assert_eq!(capped.code(), "send_limit_reached");
-    assert!(capped.body["message"].as_str().expect("msg").contains("hour"));
+    assert!(
+        capped.body["message"]
+            .as_str()
+            .expect("msg")
+            .contains("hour")
+    );
 
     app.clock.advance(Duration::minutes(60));
-    assert_eq!(app.resend(&ana.token, "phone").await.status, StatusCode::ACCEPTED, "4th of the day");
+    assert_eq!(
+        app.resend(&ana.token, "phone").await.status,
+        StatusCode::ACCEPTED,
+        "4th of the day"
+    );
     app.clock.advance(Duration::minutes(61));
     let daily = app.resend(&ana.token, "phone").await;
     assert_eq!(daily.code(), "send_limit_reached");
     assert!(daily.body["message"].as_str().expect("msg").contains("day"));
     assert_eq!(app.outbox("+34611000001").await.len(), 4);
     // Email has its own caps.
-    assert_eq!(app.email_change(&ana.token, "new@example.com", PASSWORD).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        app.email_change(&ana.token, "new@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
 }
 
 #[tokio::test]
 async fn cancelling_ends_the_pending_change() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    app.email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     let code = app.last_code("new@example.com").await;
 
-    assert_eq!(app.cancel(&ana.token, "email").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.cancel(&ana.token, "email").await.status,
+        StatusCode::NO_CONTENT
+    );
 
-    assert_eq!(app.confirm(&ana.token, "email", &code).await.code(), "no_pending_change");
-    assert_eq!(app.cancel(&ana.token, "email").await.code(), "no_pending_change");
-    assert_eq!(app.resend(&ana.token, "email").await.code(), "no_pending_change");
-    assert!(app.account(&ana.token).await.body.get("pendingEmailChange").is_none());
+    assert_eq!(
+        app.confirm(&ana.token, "email", &code).await.code(),
+        "no_pending_change"
+    );
+    assert_eq!(
+        app.cancel(&ana.token, "email").await.code(),
+        "no_pending_change"
+    );
+    assert_eq!(
+        app.resend(&ana.token, "email").await.code(),
+        "no_pending_change"
+    );
+    assert!(
+        app.account(&ana.token)
+            .await
+            .body
+            .get("pendingEmailChange")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -170,7 +278,9 @@ async fn a_phone_change_is_validated_by_sms_code() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
-    let started = app.phone_change(&ana.token, "+34 611 22 33 44", PASSWORD).await;
+    let started = app
+        .phone_change(&ana.token, "+34 611 22 33 44", PASSWORD)
+        .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
     assert_eq!(started.body["target"], "+34611223344");
     let sms = app.outbox("+34611223344").await;
@@ -179,7 +289,13 @@ async fn a_phone_change_is_validated_by_sms_code() {
     assert!(sms[0].subject.is_empty());
     let code = app.last_code("+34611223344").await;
 
-    let wrong = app.confirm(&ana.token, "phone", if code == "999999" { "000000" } else { "999999" }).await;
+    let wrong = app
+        .confirm(
+            &ana.token,
+            "phone",
+            if code == "999999" { "000000" } else { "999999" },
+        )
+        .await;
     assert_eq!(wrong.code(), "code_invalid");
     let confirmed = app.confirm(&ana.token, "phone", &code).await;
 
@@ -195,11 +311,36 @@ async fn phone_numbers_are_checked_before_any_sms() {
     let app = spawn_app_with(|c| c.sms_allowed_countries = vec!["ES".into()]).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
-    assert_eq!(app.phone_change(&ana.token, "611223344", PASSWORD).await.code(), "invalid_phone");
-    assert_eq!(app.phone_change(&ana.token, "+34 12", PASSWORD).await.code(), "invalid_phone");
-    assert_eq!(app.phone_change(&ana.token, "+1 415 555 2671", PASSWORD).await.code(), "phone_country_not_allowed");
-    assert_eq!(app.phone_change(&ana.token, "+34600123456", PASSWORD).await.code(), "phone_unchanged");
-    assert_eq!(app.phone_change(&ana.token, "+34611223344", "wrong password here").await.code(), "wrong_password");
+    assert_eq!(
+        app.phone_change(&ana.token, "611223344", PASSWORD)
+            .await
+            .code(),
+        "invalid_phone"
+    );
+    assert_eq!(
+        app.phone_change(&ana.token, "+34 12", PASSWORD)
+            .await
+            .code(),
+        "invalid_phone"
+    );
+    assert_eq!(
+        app.phone_change(&ana.token, "+1 415 555 2671", PASSWORD)
+            .await
+            .code(),
+        "phone_country_not_allowed"
+    );
+    assert_eq!(
+        app.phone_change(&ana.token, "+34600123456", PASSWORD)
+            .await
+            .code(),
+        "phone_unchanged"
+    );
+    assert_eq!(
+        app.phone_change(&ana.token, "+34611223344", "wrong password here")
+            .await
+            .code(),
+        "wrong_password"
+    );
     assert!(app.outbox("+14155552671").await.is_empty());
     assert!(app.outbox("+34611223344").await.is_empty());
 }

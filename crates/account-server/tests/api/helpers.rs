@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use account_model::Email;
 use account_model::Role;
+use account_server::App;
 use account_server::clock::ManualClock;
 use account_server::config::{Config, DeliveryMode};
 use account_server::store::outbox::{self, Filter, OutboxMessage};
 use account_server::store::{orgs, users};
-use account_server::App;
-use account_model::Email;
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -48,12 +48,15 @@ impl Reply {
 }
 
 pub fn test_config(dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.listen = "127.0.0.1:0".parse().expect("addr");
-    config.database_path = dir.join("account.db");
-    config.delivery = DeliveryMode::Hold;
-    config.code_secret = Some(SecretString::from("test code secret of at least thirty-two chars"));
-    config
+    Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_path: dir.join("account.db"),
+        delivery: DeliveryMode::Hold,
+        code_secret: Some(SecretString::from(
+            "test code secret of at least thirty-two chars",
+        )),
+        ..Config::default()
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -65,7 +68,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path());
     tweak(&mut config);
     let clock = ManualClock::new(chrono::Utc::now());
-    let app = App::spawn(config, Arc::new(clock.clone())).await.expect("server starts");
+    let app = App::spawn(config, Arc::new(clock.clone()))
+        .await
+        .expect("server starts");
     let now = app.services.now_ms();
     let org_id = app
         .services
@@ -86,7 +91,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 impl TestApp {
     /// Adds a user with [`PASSWORD`] to the test organization (no session yet).
     pub async fn add_user(&self, role: Role, email: &str, phone: Option<&str>) -> i64 {
-        let hash = self.app.services.hasher.hash(SecretString::from(PASSWORD)).await.expect("hash");
+        let hash = self
+            .app
+            .services
+            .hasher
+            .hash(SecretString::from(PASSWORD))
+            .await
+            .expect("hash");
         let email = Email::parse(email).expect("email");
         let phone = phone.map(|p| account_model::PhoneNumber::parse(p).expect("phone"));
         let (org, now) = (self.org_id, self.app.services.now_ms());
@@ -116,16 +127,28 @@ impl TestApp {
     pub async fn user(&self, role: Role, email: &str) -> TestUser {
         let id = self.add_user(role, email, Some("+34600123456")).await;
         let token = self.login(email, PASSWORD).await;
-        TestUser { id, email: email.to_owned(), token }
+        TestUser {
+            id,
+            email: email.to_owned(),
+            token,
+        }
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let reply = self.sign_in(json!({ "email": email, "password": password, "deviceName": "test" })).await;
+        let reply = self
+            .sign_in(json!({ "email": email, "password": password, "deviceName": "test" }))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         reply.body["token"].as_str().expect("token").to_owned()
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -137,8 +160,18 @@ impl TestApp {
         reply(response).await
     }
 
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: Option<&str>, body: Vec<u8>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).body(body);
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -149,59 +182,125 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, body: Value) -> Reply {
-        self.request(Method::POST, "/v1/sessions", None, Some(body)).await
+        self.request(Method::POST, "/v1/sessions", None, Some(body))
+            .await
     }
 
     pub async fn account(&self, token: &str) -> Reply {
-        self.request(Method::GET, "/v1/account", Some(token), None).await
+        self.request(Method::GET, "/v1/account", Some(token), None)
+            .await
     }
 
     pub async fn preferences(&self, token: &str, body: Value) -> Reply {
-        self.request(Method::PATCH, "/v1/account/preferences", Some(token), Some(body)).await
+        self.request(
+            Method::PATCH,
+            "/v1/account/preferences",
+            Some(token),
+            Some(body),
+        )
+        .await
     }
 
-    pub async fn change_password(&self, token: &str, current: &str, new: &str, repeat: &str) -> Reply {
-        let body = json!({ "currentPassword": current, "newPassword": new, "repeatPassword": repeat });
-        self.request(Method::POST, "/v1/account/password", Some(token), Some(body)).await
+    pub async fn change_password(
+        &self,
+        token: &str,
+        current: &str,
+        new: &str,
+        repeat: &str,
+    ) -> Reply {
+        let body =
+            json!({ "currentPassword": current, "newPassword": new, "repeatPassword": repeat });
+        self.request(
+            Method::POST,
+            "/v1/account/password",
+            Some(token),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn email_change(&self, token: &str, new_email: &str, password: &str) -> Reply {
         let body = json!({ "newEmail": new_email, "password": password });
-        self.request(Method::POST, "/v1/account/email-change", Some(token), Some(body)).await
+        self.request(
+            Method::POST,
+            "/v1/account/email-change",
+            Some(token),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn phone_change(&self, token: &str, phone: &str, password: &str) -> Reply {
         let body = json!({ "phone": phone, "password": password });
-        self.request(Method::POST, "/v1/account/phone-change", Some(token), Some(body)).await
+        self.request(
+            Method::POST,
+            "/v1/account/phone-change",
+            Some(token),
+            Some(body),
+        )
+        .await
     }
 
     /// `kind` is "email" or "phone".
     pub async fn confirm(&self, token: &str, kind: &str, code: &str) -> Reply {
         let path = format!("/v1/account/{kind}-change/confirm");
-        self.request(Method::POST, &path, Some(token), Some(json!({ "code": code }))).await
+        self.request(
+            Method::POST,
+            &path,
+            Some(token),
+            Some(json!({ "code": code })),
+        )
+        .await
     }
 
     pub async fn resend(&self, token: &str, kind: &str) -> Reply {
-        self.request(Method::POST, &format!("/v1/account/{kind}-change/resend"), Some(token), None).await
+        self.request(
+            Method::POST,
+            &format!("/v1/account/{kind}-change/resend"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn cancel(&self, token: &str, kind: &str) -> Reply {
-        self.request(Method::DELETE, &format!("/v1/account/{kind}-change"), Some(token), None).await
+        self.request(
+            Method::DELETE,
+            &format!("/v1/account/{kind}-change"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     pub async fn members(&self, token: &str) -> Reply {
-        self.request(Method::GET, "/v1/organization/members", Some(token), None).await
+        self.request(Method::GET, "/v1/organization/members", Some(token), None)
+            .await
     }
 
     pub async fn set_role(&self, token: &str, user_id: i64, role: &str) -> Reply {
         let path = format!("/v1/organization/members/{user_id}/role");
-        self.request(Method::PUT, &path, Some(token), Some(json!({ "role": role }))).await
+        self.request(
+            Method::PUT,
+            &path,
+            Some(token),
+            Some(json!({ "role": role })),
+        )
+        .await
     }
 
     /// Every message ever queued for `recipient`, oldest first.
     pub async fn outbox(&self, recipient: &str) -> Vec<OutboxMessage> {
-        let filter = Filter { recipient: Some(recipient.to_owned()), ..Filter::default() };
-        self.app.services.db.call(move |c| outbox::list(c, &filter)).await.expect("outbox")
+        let filter = Filter {
+            recipient: Some(recipient.to_owned()),
+            ..Filter::default()
+        };
+        self.app
+            .services
+            .db
+            .call(move |c| outbox::list(c, &filter))
+            .await
+            .expect("outbox")
     }
 
     /// The 6-digit code in the newest message to `recipient`.
@@ -225,7 +324,12 @@ async fn reply(response: reqwest::Response) -> Reply {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }

@@ -29,10 +29,14 @@ async fn the_token_is_stored_only_as_a_hash() {
     let token = app.login("ana@example.com", PASSWORD).await;
 
     let bytes = std::fs::read(app.app.services.db.path()).expect("db file");
-    let wal = std::fs::read(app.app.services.db.path().with_extension("db-wal")).unwrap_or_default();
+    let wal =
+        std::fs::read(app.app.services.db.path().with_extension("db-wal")).unwrap_or_default();
 
     for content in [bytes, wal] {
-        assert!(!content.windows(token.len()).any(|w| w == token.as_bytes()), "token found in the database");
+        assert!(
+            !content.windows(token.len()).any(|w| w == token.as_bytes()),
+            "token found in the database"
+        );
     }
 }
 
@@ -41,9 +45,15 @@ async fn wrong_password_and_unknown_user_get_the_same_refusal() {
     let app = spawn_app().await;
     app.add_user(Role::Member, "ana@example.com", None).await;
 
-    let wrong = app.sign_in(json!({ "email": "ana@example.com", "password": "not the password at all" })).await;
-    let unknown = app.sign_in(json!({ "email": "nobody@example.com", "password": PASSWORD })).await;
-    let malformed = app.sign_in(json!({ "email": "not an email", "password": PASSWORD })).await;
+    let wrong = app
+        .sign_in(json!({ "email": "ana@example.com", "password": "not the password at all" }))
+        .await;
+    let unknown = app
+        .sign_in(json!({ "email": "nobody@example.com", "password": PASSWORD }))
+        .await;
+    let malformed = app
+        .sign_in(json!({ "email": "not an email", "password": PASSWORD }))
+        .await;
 
     for reply in [&wrong, &unknown, &malformed] {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -56,13 +66,20 @@ async fn wrong_password_and_unknown_user_get_the_same_refusal() {
 async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
     let app = spawn_app().await;
     app.add_user(Role::Member, "ana@example.com", None).await;
-    let attempt = |pw: &'static str| app.sign_in(json!({ "email": "ana@example.com", "password": pw }));
+    let attempt =
+        |pw: &'static str| app.sign_in(json!({ "email": "ana@example.com", "password": pw }));
 
     for _ in 0..4 {
-        assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+        assert_eq!(
+            attempt("wrong password number").await.code(),
+            "invalid_credentials"
+        );
     }
     // The fifth failure locks for 30 s; while locked even the right password is refused.
-    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    assert_eq!(
+        attempt("wrong password number").await.code(),
+        "invalid_credentials"
+    );
     let locked = attempt(PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.code(), "too_many_attempts");
@@ -70,13 +87,23 @@ async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
     assert_eq!(locked.headers["retry-after"], "30");
 
     app.clock.advance(chrono::Duration::seconds(31));
-    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
-    assert_eq!(attempt(PASSWORD).await.body["retryAfterSeconds"], 60, "doubled");
+    assert_eq!(
+        attempt("wrong password number").await.code(),
+        "invalid_credentials"
+    );
+    assert_eq!(
+        attempt(PASSWORD).await.body["retryAfterSeconds"],
+        60,
+        "doubled"
+    );
 
     app.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
     // Success cleared the counter: one wrong try does not lock again.
-    assert_eq!(attempt("wrong password number").await.code(), "invalid_credentials");
+    assert_eq!(
+        attempt("wrong password number").await.code(),
+        "invalid_credentials"
+    );
     assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
 }
 
@@ -84,9 +111,12 @@ async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
 async fn unknown_emails_lock_too_so_a_lock_reveals_nothing() {
     let app = spawn_app().await;
     for _ in 0..5 {
-        app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" })).await;
+        app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" }))
+            .await;
     }
-    let reply = app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" })).await;
+    let reply = app
+        .sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" }))
+        .await;
     assert_eq!(reply.code(), "too_many_attempts");
 }
 
@@ -98,14 +128,23 @@ async fn sessions_are_listed_and_revocable_one_or_all_others() {
     let phone = app.login("ana@example.com", PASSWORD).await;
     let tablet = app.login("ana@example.com", PASSWORD).await;
 
-    let list = app.request(Method::GET, "/v1/sessions", Some(&laptop), None).await;
+    let list = app
+        .request(Method::GET, "/v1/sessions", Some(&laptop), None)
+        .await;
     let sessions = list.body["sessions"].as_array().expect("list");
     assert_eq!(sessions.len(), 3);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-    assert!(sessions.iter().all(|s| s["createdAt"].is_string() && s["lastSeenAt"].is_string()));
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s["createdAt"].is_string() && s["lastSeenAt"].is_string())
+    );
 
     // Revoke the phone's session from the laptop.
-    let phone_id = app.request(Method::GET, "/v1/sessions", Some(&phone), None).await.body["sessions"]
+    let phone_id = app
+        .request(Method::GET, "/v1/sessions", Some(&phone), None)
+        .await
+        .body["sessions"]
         .as_array()
         .expect("list")
         .iter()
@@ -114,13 +153,34 @@ async fn sessions_are_listed_and_revocable_one_or_all_others() {
         .as_str()
         .expect("id")
         .to_owned();
-    let revoked = app.request(Method::DELETE, &format!("/v1/sessions/{phone_id}"), Some(&laptop), None).await;
+    let revoked = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sessions/{phone_id}"),
+            Some(&laptop),
+            None,
+        )
+        .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(app.account(&phone).await.code(), "unauthenticated");
-    let again = app.request(Method::DELETE, &format!("/v1/sessions/{phone_id}"), Some(&laptop), None).await;
+    let again = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sessions/{phone_id}"),
+            Some(&laptop),
+            None,
+        )
+        .await;
     assert_eq!(again.code(), "not_found");
 
-    let others = app.request(Method::POST, "/v1/sessions/revoke-others", Some(&laptop), None).await;
+    let others = app
+        .request(
+            Method::POST,
+            "/v1/sessions/revoke-others",
+            Some(&laptop),
+            None,
+        )
+        .await;
     assert_eq!(others.body["revoked"], 1);
     assert_eq!(app.account(&tablet).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.account(&laptop).await.status, StatusCode::OK);
@@ -133,7 +193,9 @@ async fn signing_out_ends_only_this_session() {
     let a = app.login("ana@example.com", PASSWORD).await;
     let b = app.login("ana@example.com", PASSWORD).await;
 
-    let out = app.request(Method::DELETE, "/v1/sessions/current", Some(&a), None).await;
+    let out = app
+        .request(Method::DELETE, "/v1/sessions/current", Some(&a), None)
+        .await;
 
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert_eq!(app.account(&a).await.code(), "unauthenticated");
@@ -146,7 +208,11 @@ async fn idle_sessions_expire() {
     app.add_user(Role::Member, "ana@example.com", None).await;
     let token = app.login("ana@example.com", PASSWORD).await;
     app.clock.advance(chrono::Duration::days(29));
-    assert_eq!(app.account(&token).await.status, StatusCode::OK, "use renews the session");
+    assert_eq!(
+        app.account(&token).await.status,
+        StatusCode::OK,
+        "use renews the session"
+    );
     app.clock.advance(chrono::Duration::days(31));
     assert_eq!(app.account(&token).await.code(), "unauthenticated");
 }
@@ -167,15 +233,22 @@ async fn detected_region_is_applied_on_first_sign_in_only() {
     app.add_user(Role::Member, "ana@example.com", None).await;
     let detected = json!({ "language": "es", "country": "MX", "timeZone": "America/Mexico_City" });
 
-    let first = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": detected })).await;
+    let first = app
+        .sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": detected }))
+        .await;
     assert_eq!(first.body["account"]["language"], "es");
     assert_eq!(first.body["account"]["country"], "MX");
     assert_eq!(first.body["account"]["timeZone"], "America/Mexico_City");
     assert_eq!(first.body["account"]["regionConfigured"], true);
 
     let other = json!({ "language": "de", "country": "DE", "timeZone": "Europe/Berlin" });
-    let second = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": other })).await;
-    assert_eq!(second.body["account"]["language"], "es", "never overrides what is set");
+    let second = app
+        .sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": other }))
+        .await;
+    assert_eq!(
+        second.body["account"]["language"], "es",
+        "never overrides what is set"
+    );
 
     let bad = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": { "timeZone": "Mars/Base" } })).await;
     assert_eq!(bad.code(), "invalid_time_zone");
