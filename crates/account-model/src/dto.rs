@@ -198,11 +198,13 @@ pub struct AccountView {
     /// False until language and region were set, by the user or from detected defaults.
     pub region_configured: bool,
     pub notifications: NotificationsView,
+    /// The organization's balance; every member may see it (the tray shows it).
+    pub balance: BalanceView,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_email_change: Option<PendingChangeView>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_phone_change: Option<PendingChangeView>,
-    /// Increases with every change; the ETag is `"<version>"`.
+    /// Increases with every change of the account; the ETag is `"<version>-<balance minor units>"`.
     pub version: i64,
 }
 
@@ -260,6 +262,155 @@ pub struct SessionsView {
     pub sessions: Vec<SessionView>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceView {
+    /// Minor units (cents); negative when the organization owes.
+    pub amount_minor: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: crate::Currency,
+}
+
+// ---------- service API (authenticated by the service token, not a user session) ----------
+
+/// A top-up (positive) or charge (negative) of an organization's balance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BalanceAdjustmentRequest {
+    /// Minor units; positive adds, negative charges. Not zero.
+    pub amount_minor: i64,
+    /// 1–100 characters. The same key applies once; a repeat returns the first result.
+    pub idempotency_key: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceAdjustmentView {
+    pub id: i64,
+    pub organization_id: i64,
+    pub amount_minor: i64,
+    /// The balance right after this adjustment.
+    pub balance_after_minor: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: crate::Currency,
+    /// False when the idempotency key had been used: nothing was applied this time.
+    pub applied: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Something that happened on the platform, to be told to the users who want to know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum PlatformEvent {
+    /// Routed to every member by their contact-import channels.
+    ContactImportFinished {
+        organization_id: i64,
+        list_name: String,
+        imported: i64,
+        rejected: i64,
+    },
+    /// Routed to users with billing permission by their billing channels.
+    PaymentReceived {
+        organization_id: i64,
+        amount_minor: i64,
+    },
+    /// Routed to users with billing permission by their billing channels.
+    InvoiceIssued {
+        organization_id: i64,
+        invoice_number: String,
+        amount_minor: i64,
+        /// `YYYY-MM-DD`.
+        due_date: chrono::NaiveDate,
+    },
+    /// Re-evaluates the low-balance alerts of the organization now. Alerts still fire
+    /// once per crossing, so repeating this event never repeats an alert.
+    LowBalance { organization_id: i64 },
+}
+
+impl PlatformEvent {
+    pub fn organization_id(&self) -> i64 {
+        match self {
+            Self::ContactImportFinished {
+                organization_id, ..
+            }
+            | Self::PaymentReceived {
+                organization_id, ..
+            }
+            | Self::InvoiceIssued {
+                organization_id, ..
+            }
+            | Self::LowBalance { organization_id } => *organization_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmitResultView {
+    /// Messages written to the outbox (one per user and channel).
+    pub messages_queued: u64,
+    /// Low-balance alerts that fired.
+    pub alerts_fired: u64,
+}
+
+// ---------- the live event stream (`GET /v1/events`, server-sent events) ----------
+
+/// The `data` of each server-sent event; its SSE `event:` field is the same `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum StreamEvent {
+    /// The organization's balance changed.
+    BalanceChanged {
+        amount_minor: i64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        currency: crate::Currency,
+    },
+    /// The account changed (here or on another device); fetch it if `version` is newer.
+    AccountChanged { version: i64 },
+    /// The server's low-balance alert fired for this user and they chose the desktop
+    /// channel: show a native notification.
+    LowBalanceAlert {
+        balance_minor: i64,
+        threshold_minor: i64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        currency: crate::Currency,
+    },
+    /// This session was revoked; the stream ends after this event.
+    SessionRevoked,
+    /// Events were missed beyond the kept history: fetch the account again.
+    Resync,
+}
+
+impl StreamEvent {
+    /// The SSE `event:` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::BalanceChanged { .. } => "balance_changed",
+            Self::AccountChanged { .. } => "account_changed",
+            Self::LowBalanceAlert { .. } => "low_balance_alert",
+            Self::SessionRevoked => "session_revoked",
+            Self::Resync => "resync",
+        }
+    }
+}
+
 /// Re-exported so clients deserializing `/v1/password-strength` get the model type.
 pub type StrengthView = Strength;
 
@@ -276,5 +427,30 @@ mod tests {
             serde_json::from_str(r#"{"baseVersion":3,"lowBalance":{"thresholdMinor":5000}}"#)
                 .expect("ok");
         assert_eq!(ok.low_balance.and_then(|l| l.threshold_minor), Some(5000));
+    }
+
+    #[test]
+    fn platform_and_stream_events_have_their_wire_shape() {
+        let event: PlatformEvent = serde_json::from_str(
+            r#"{"type":"invoice_issued","organizationId":1,"invoiceNumber":"INV-1","amountMinor":500,"dueDate":"2026-12-31"}"#,
+        )
+        .expect("parses");
+        assert_eq!(event.organization_id(), 1);
+        let bad = serde_json::from_str::<PlatformEvent>(
+            r#"{"type":"low_balance","organizationId":1,"extra":1}"#,
+        );
+        assert!(bad.is_err(), "unknown fields refused");
+        let stream = StreamEvent::BalanceChanged {
+            amount_minor: 10,
+            currency: crate::Currency::parse("EUR").expect("EUR"),
+        };
+        let json = serde_json::to_value(&stream).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"type":"balance_changed","amountMinor":10,"currency":"EUR"})
+        );
+        assert_eq!(stream.name(), "balance_changed");
+        let back: StreamEvent = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back, stream);
     }
 }

@@ -5,7 +5,11 @@
 //! error, not a blank email. Codes and counts are inserted as plain text; nothing from
 //! the user (names, addresses) is ever put into a subject.
 
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
+
 use crate::locale::Language;
+use crate::prefs::Currency;
 use crate::role::Role;
 
 /// What to tell the user.
@@ -23,6 +27,93 @@ pub enum Message {
     PasswordChanged,
     /// After an owner changed this user's role.
     RoleChanged { role: Role },
+    /// A contact import finished.
+    ContactImportFinished {
+        list: String,
+        imported: i64,
+        rejected: i64,
+        finished_at: DateTime<Tz>,
+    },
+    /// A payment was received.
+    PaymentReceived {
+        amount_minor: i64,
+        currency: Currency,
+        at: DateTime<Tz>,
+    },
+    /// An invoice was issued.
+    InvoiceIssued {
+        number: String,
+        amount_minor: i64,
+        currency: Currency,
+        due: NaiveDate,
+    },
+    /// The balance went below the user's alert threshold.
+    LowBalance {
+        balance_minor: i64,
+        threshold_minor: i64,
+        currency: Currency,
+    },
+}
+
+/// `amount_minor` of `currency`, written the way readers of `lang` write money:
+/// `€1,234.50` in English, `1.234,50 €` in Spanish, German and Italian, `1 234,50 €` in
+/// French and Portuguese (narrow no-break space).
+pub fn format_money(amount_minor: i64, currency: &Currency, lang: Language) -> String {
+    let decimals = currency.decimals();
+    let scale = 10_i64.pow(decimals);
+    let abs = amount_minor.unsigned_abs();
+    let (major, minor) = (abs / scale as u64, abs % scale as u64);
+    let (group, point) = match lang {
+        Language::En => (",", "."),
+        Language::Es | Language::De | Language::It => (".", ","),
+        Language::Fr | Language::Pt => ("\u{202f}", ","),
+    };
+    let digits = major.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push_str(group);
+        }
+        grouped.push(c);
+    }
+    let number = if decimals == 0 {
+        grouped
+    } else {
+        format!("{grouped}{point}{minor:0width$}", width = decimals as usize)
+    };
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    let symbol = match currency.as_str() {
+        "EUR" => Some("€"),
+        "USD" => Some("$"),
+        "GBP" => Some("£"),
+        _ => None,
+    };
+    match (lang, symbol) {
+        (Language::En, Some(sym)) => format!("{sign}{sym}{number}"),
+        (Language::En, None) => format!("{sign}{} {number}", currency.as_str()),
+        (_, Some(sym)) => format!("{sign}{number}\u{a0}{sym}"),
+        (_, None) => format!("{sign}{number}\u{a0}{}", currency.as_str()),
+    }
+}
+
+/// A moment in the reader's time zone: `Nov 28, 2026 14:05 CET` / `28/11/2026 14:05 CET`.
+pub fn format_time(at: &DateTime<Tz>, lang: Language) -> String {
+    let pattern = match lang {
+        Language::En => "%b %-d, %Y %H:%M %Z",
+        Language::De => "%d.%m.%Y %H:%M %Z",
+        _ => "%d/%m/%Y %H:%M %Z",
+    };
+    at.format(pattern).to_string()
+}
+
+/// A calendar date: `Dec 31, 2026` / `31/12/2026` / `31.12.2026`.
+pub fn format_date(date: &NaiveDate, lang: Language) -> String {
+    let pattern = match lang {
+        Language::En => "%b %-d, %Y",
+        Language::De => "%d.%m.%Y",
+        _ => "%d/%m/%Y",
+    };
+    date.format(pattern).to_string()
 }
 
 /// A message ready for the outbox. `subject` is empty for SMS.
@@ -73,6 +164,10 @@ impl Message {
             Self::PhoneChanged { .. } => "phone_changed",
             Self::PasswordChanged => "password_changed",
             Self::RoleChanged { .. } => "role_changed",
+            Self::ContactImportFinished { .. } => "contact_import_finished",
+            Self::PaymentReceived { .. } => "payment_received",
+            Self::InvoiceIssued { .. } => "invoice_issued",
+            Self::LowBalance { .. } => "low_balance",
         }
     }
 
@@ -151,6 +246,50 @@ impl Message {
                     Pt => ("A sua função foi alterada".to_owned(), format!("A sua função na organização é agora: {name}.")),
                 }
             }
+            Self::ContactImportFinished { list, imported, rejected, finished_at } => {
+                let at = format_time(finished_at, lang);
+                match lang {
+                    En => (format!("Contact import finished: {list}"), format!("The import into \"{list}\" finished at {at}: {imported} contacts imported, {rejected} rejected.")),
+                    Es => (format!("Importación de contactos terminada: {list}"), format!("La importación a \"{list}\" terminó el {at}: {imported} contactos importados, {rejected} rechazados.")),
+                    Fr => (format!("Import de contacts terminé : {list}"), format!("L'import dans « {list} » s'est terminé le {at} : {imported} contacts importés, {rejected} rejetés.")),
+                    De => (format!("Kontaktimport abgeschlossen: {list}"), format!("Der Import in „{list}“ wurde am {at} abgeschlossen: {imported} Kontakte importiert, {rejected} abgelehnt.")),
+                    It => (format!("Importazione contatti completata: {list}"), format!("L'importazione in \"{list}\" è terminata il {at}: {imported} contatti importati, {rejected} rifiutati.")),
+                    Pt => (format!("Importação de contactos concluída: {list}"), format!("A importação para \"{list}\" terminou em {at}: {imported} contactos importados, {rejected} rejeitados.")),
+                }
+            }
+            Self::PaymentReceived { amount_minor, currency, at } => {
+                let (amount, at) = (format_money(*amount_minor, currency, lang), format_time(at, lang));
+                match lang {
+                    En => ("Payment received".to_owned(), format!("We received your payment of {amount} on {at}. Thank you!")),
+                    Es => ("Pago recibido".to_owned(), format!("Hemos recibido tu pago de {amount} el {at}. ¡Gracias!")),
+                    Fr => ("Paiement reçu".to_owned(), format!("Nous avons reçu votre paiement de {amount} le {at}. Merci !")),
+                    De => ("Zahlung eingegangen".to_owned(), format!("Wir haben Ihre Zahlung über {amount} am {at} erhalten. Vielen Dank!")),
+                    It => ("Pagamento ricevuto".to_owned(), format!("Abbiamo ricevuto il tuo pagamento di {amount} il {at}. Grazie!")),
+                    Pt => ("Pagamento recebido".to_owned(), format!("Recebemos o seu pagamento de {amount} em {at}. Obrigado!")),
+                }
+            }
+            Self::InvoiceIssued { number, amount_minor, currency, due } => {
+                let (amount, due) = (format_money(*amount_minor, currency, lang), format_date(due, lang));
+                match lang {
+                    En => (format!("New invoice {number}"), format!("Invoice {number} for {amount} was issued; it is due on {due}.")),
+                    Es => (format!("Nueva factura {number}"), format!("Se ha emitido la factura {number} por {amount}; vence el {due}.")),
+                    Fr => (format!("Nouvelle facture {number}"), format!("La facture {number} de {amount} a été émise ; elle est à régler avant le {due}.")),
+                    De => (format!("Neue Rechnung {number}"), format!("Die Rechnung {number} über {amount} wurde ausgestellt; sie ist am {due} fällig.")),
+                    It => (format!("Nuova fattura {number}"), format!("È stata emessa la fattura {number} di {amount}; scade il {due}.")),
+                    Pt => (format!("Nova fatura {number}"), format!("Foi emitida a fatura {number} de {amount}; vence a {due}.")),
+                }
+            }
+            Self::LowBalance { balance_minor, threshold_minor, currency } => {
+                let (balance, threshold) = (format_money(*balance_minor, currency, lang), format_money(*threshold_minor, currency, lang));
+                match lang {
+                    En => ("Your balance is low".to_owned(), format!("Your balance is {balance}, below your alert threshold of {threshold}. Top up to keep sending.")),
+                    Es => ("Tu saldo es bajo".to_owned(), format!("Tu saldo es de {balance}, por debajo de tu umbral de alerta de {threshold}. Recarga para seguir enviando.")),
+                    Fr => ("Votre solde est bas".to_owned(), format!("Votre solde est de {balance}, sous votre seuil d'alerte de {threshold}. Rechargez pour continuer à envoyer.")),
+                    De => ("Ihr Guthaben ist niedrig".to_owned(), format!("Ihr Guthaben beträgt {balance} und liegt unter Ihrer Warnschwelle von {threshold}. Laden Sie auf, um weiter zu senden.")),
+                    It => ("Il tuo saldo è basso".to_owned(), format!("Il tuo saldo è {balance}, sotto la soglia di avviso di {threshold}. Ricarica per continuare a inviare.")),
+                    Pt => ("O seu saldo está baixo".to_owned(), format!("O seu saldo é de {balance}, abaixo do seu limite de alerta de {threshold}. Carregue para continuar a enviar.")),
+                }
+            }
         };
         Rendered { subject, body }
     }
@@ -180,7 +319,70 @@ mod tests {
             Message::RoleChanged {
                 role: Role::Billing,
             },
+            Message::ContactImportFinished {
+                list: "Newsletter".into(),
+                imported: 1200,
+                rejected: 3,
+                finished_at: madrid(),
+            },
+            Message::PaymentReceived {
+                amount_minor: 123_450,
+                currency: eur(),
+                at: madrid(),
+            },
+            Message::InvoiceIssued {
+                number: "INV-7".into(),
+                amount_minor: 5000,
+                currency: eur(),
+                due: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+            },
+            Message::LowBalance {
+                balance_minor: 4_990,
+                threshold_minor: 5_000,
+                currency: eur(),
+            },
         ]
+    }
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").expect("EUR")
+    }
+
+    fn madrid() -> DateTime<Tz> {
+        use chrono::TimeZone as _;
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 13, 5, 0)
+            .single()
+            .expect("instant")
+            .with_timezone(&chrono_tz::Europe::Madrid)
+    }
+
+    #[test]
+    fn money_is_written_the_way_each_language_writes_it() {
+        let eur = eur();
+        assert_eq!(format_money(123_450, &eur, Language::En), "€1,234.50");
+        assert_eq!(format_money(123_450, &eur, Language::Es), "1.234,50\u{a0}€");
+        assert_eq!(format_money(123_450, &eur, Language::De), "1.234,50\u{a0}€");
+        assert_eq!(
+            format_money(123_450, &eur, Language::Fr),
+            "1\u{202f}234,50\u{a0}€"
+        );
+        assert_eq!(format_money(-500, &eur, Language::En), "-€5.00");
+        assert_eq!(format_money(5, &eur, Language::It), "0,05\u{a0}€");
+        let jpy = Currency::parse("JPY").expect("JPY");
+        assert_eq!(format_money(1_234_567, &jpy, Language::En), "JPY 1,234,567");
+        assert_eq!(
+            format_money(100_000_000, &eur, Language::Pt),
+            "1\u{202f}000\u{202f}000,00\u{a0}€"
+        );
+    }
+
+    #[test]
+    fn times_are_shown_in_the_readers_zone() {
+        let at = madrid();
+        assert_eq!(format_time(&at, Language::En), "Nov 28, 2026 14:05 CET");
+        assert_eq!(format_time(&at, Language::De), "28.11.2026 14:05 CET");
+        assert_eq!(format_time(&at, Language::Es), "28/11/2026 14:05 CET");
     }
 
     #[test]
@@ -191,6 +393,10 @@ mod tests {
                 let r = message.render(lang);
                 assert!(!r.body.is_empty(), "{message:?} {lang}");
                 let is_sms = matches!(message, Message::PhoneChangeCode { .. });
+                assert!(
+                    r.body.chars().count() <= 300,
+                    "{message:?} {lang}: short enough for SMS"
+                );
                 assert_eq!(r.subject.is_empty(), is_sms, "{message:?} {lang}");
                 assert!(
                     bodies.insert(r.body),

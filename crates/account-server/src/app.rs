@@ -20,18 +20,21 @@ pub struct App {
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    poller: tokio::task::JoinHandle<()>,
 }
 
 impl App {
     /// Opens the database, binds `config.listen` and starts serving in the background.
     pub async fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         config.validate()?;
+        crate::outbox::install_tls_provider();
         let db = Db::open(&config.database_path).await?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let services = Services::new(db, Arc::new(config), clock)?;
         let (shutdown, mut stop) = watch::channel(false);
-        let worker = crate::outbox::spawn_worker(services.clone(), shutdown.subscribe());
+        let worker = crate::outbox::spawn_worker(services.clone(), shutdown.subscribe())?;
+        let poller = spawn_event_poller(services.clone(), shutdown.subscribe());
         let router = crate::routes::router(services.clone()).layer(TraceLayer::new_for_http());
         let server = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -46,6 +49,7 @@ impl App {
             shutdown,
             server,
             worker,
+            poller,
         })
     }
 
@@ -60,6 +64,7 @@ impl App {
         if let Some(worker) = self.worker {
             worker.await?;
         }
+        self.poller.await?;
         Ok(())
     }
 
@@ -80,4 +85,21 @@ impl App {
         tracing::info!("shutting down");
         self.stop().await
     }
+}
+
+/// Wakes the event streams for events written by other processes (the CLI's
+/// `balance adjust` and `emit`), which cannot notify this one directly.
+fn spawn_event_poller(
+    services: Services,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            services.events_changed();
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
 }

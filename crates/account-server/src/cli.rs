@@ -10,6 +10,7 @@ use crate::service::Services;
 use crate::store::Db;
 use crate::store::outbox::{self, Filter};
 use crate::{App, seed};
+use account_model::dto::PlatformEvent;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +38,19 @@ pub enum Command {
     Migrate,
     /// Create the demo organization (one user per role) unless it exists.
     SeedDemo,
+    /// Change an organization's balance (top-up or charge).
+    Balance {
+        #[command(subcommand)]
+        action: BalanceAction,
+    },
+    /// Tell an organization's users about something that happened, by their preferences.
+    Emit {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        #[command(subcommand)]
+        event: EmitEvent,
+    },
     /// List messages in the outbox, oldest first.
     Outbox {
         /// Only messages to this email address or phone number.
@@ -64,7 +78,71 @@ fn print_demo_credentials(config: &Config) {
         DeliveryMode::Hold => {
             println!("Verification codes wait in the outbox: `account-server outbox`.\n")
         }
+        DeliveryMode::Live => {
+            println!("Verification codes and notices are sent by email and SMS.\n")
+        }
     }
+    println!(
+        "Lower the demo balance (tray and low-balance alert): account-server balance adjust --org \"{}\" --amount -1500\n",
+        seed::DEMO_ORGANIZATION
+    );
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BalanceAction {
+    /// Add (positive) or charge (negative) minor units, once per idempotency key.
+    Adjust {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        /// Minor units (cents): 2000 tops up 20.00, -1500 charges 15.00.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: i64,
+        /// Applying the same key twice changes the balance once. Default: a new key.
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmitEvent {
+    /// A contact import finished.
+    ContactImport {
+        #[arg(long)]
+        list: String,
+        #[arg(long)]
+        imported: i64,
+        #[arg(long, default_value_t = 0)]
+        rejected: i64,
+    },
+    /// A payment was received (minor units).
+    Payment {
+        #[arg(long)]
+        amount: i64,
+    },
+    /// An invoice was issued.
+    Invoice {
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        amount: i64,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: chrono::NaiveDate,
+    },
+    /// Re-evaluate low-balance alerts now (they still fire once per crossing).
+    LowBalance,
+}
+
+async fn services(config: &Config) -> anyhow::Result<Services> {
+    let db = Db::open(&config.database_path).await?;
+    Services::new(
+        db,
+        std::sync::Arc::new(config.clone()),
+        std::sync::Arc::new(SystemClock),
+    )
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -85,13 +163,78 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database {} is up to date", config.database_path.display());
             Ok(())
         }
+        Command::Balance {
+            action:
+                BalanceAction::Adjust {
+                    org,
+                    amount,
+                    key,
+                    description,
+                },
+        } => {
+            let services = services(&config).await?;
+            let org = services.find_organization(&org).await?;
+            let key = key.unwrap_or_else(crate::crypto::new_session_id);
+            let done = services
+                .adjust_balance(org, amount, &key, description)
+                .await?;
+            let currency = done.currency;
+            let show = |minor| {
+                account_model::i18n::format_money(minor, &currency, account_model::Language::En)
+            };
+            if done.applied {
+                println!(
+                    "applied {} (key {key}); balance now {}",
+                    show(done.amount_minor),
+                    show(done.balance_after_minor)
+                );
+            } else {
+                println!(
+                    "key {key} was already used: nothing applied; the balance after it was {}",
+                    show(done.balance_after_minor)
+                );
+            }
+            Ok(())
+        }
+        Command::Emit { org, event } => {
+            let services = services(&config).await?;
+            let organization_id = services.find_organization(&org).await?;
+            let event = match event {
+                EmitEvent::ContactImport {
+                    list,
+                    imported,
+                    rejected,
+                } => PlatformEvent::ContactImportFinished {
+                    organization_id,
+                    list_name: list,
+                    imported,
+                    rejected,
+                },
+                EmitEvent::Payment { amount } => PlatformEvent::PaymentReceived {
+                    organization_id,
+                    amount_minor: amount,
+                },
+                EmitEvent::Invoice {
+                    number,
+                    amount,
+                    due,
+                } => PlatformEvent::InvoiceIssued {
+                    organization_id,
+                    invoice_number: number,
+                    amount_minor: amount,
+                    due_date: due,
+                },
+                EmitEvent::LowBalance => PlatformEvent::LowBalance { organization_id },
+            };
+            let result = services.emit(event).await?;
+            println!(
+                "{} messages queued, {} low-balance alerts fired",
+                result.messages_queued, result.alerts_fired
+            );
+            Ok(())
+        }
         Command::SeedDemo => {
-            let db = Db::open(&config.database_path).await?;
-            let services = Services::new(
-                db,
-                std::sync::Arc::new(config.clone()),
-                std::sync::Arc::new(SystemClock),
-            )?;
+            let services = services(&config).await?;
             if seed::seed_demo(&services).await? {
                 print_demo_credentials(&config);
             } else {

@@ -22,9 +22,49 @@ pub enum DeliveryMode {
     /// Messages, codes included, are printed to the console and marked sent. For a
     /// developer's machine only (`make run`).
     Development,
-    /// Messages wait in the outbox for a delivery worker; nothing is printed. The
-    /// default, so no setting can leak codes into a production log by omission.
+    /// Messages wait in the outbox; nothing is printed or sent. The default, so no
+    /// setting can leak codes into a log or send real messages by omission.
     Hold,
+    /// Email over SMTP (`[smtp]`) and SMS through an HTTP gateway (`[sms]`).
+    Live,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text; only for a relay on the same host.
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub password: Option<SecretString>,
+    /// `Name <address>` or a bare address.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The gateway's endpoint; it receives `POST {"to","from","text"}` as JSON.
+    pub url: String,
+    /// Sent as `Authorization: Bearer <token>`.
+    #[serde(default, skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Sender id shown on the phone.
+    pub sender: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +90,15 @@ pub struct Limits {
     pub hash_concurrency: usize,
     /// How long a session may stay unused before it expires.
     pub session_idle_days: i64,
+    /// Delivery tries before a message is marked failed.
+    pub delivery_max_attempts: i64,
+    /// First retry delay; doubled per try, capped at 10 minutes.
+    pub delivery_backoff_secs: i64,
+    /// A message being sent is taken back for another try after this long (a crash
+    /// mid-send resends at most that message, once).
+    pub delivery_lease_secs: i64,
+    /// Comment lines on the event stream so dead connections are noticed.
+    pub heartbeat_secs: u64,
 }
 
 impl Default for Limits {
@@ -66,6 +115,10 @@ impl Default for Limits {
             body_limit_bytes: 16 * 1024,
             hash_concurrency: 2,
             session_idle_days: 30,
+            delivery_max_attempts: 8,
+            delivery_backoff_secs: 5,
+            delivery_lease_secs: 60,
+            heartbeat_secs: 15,
         }
     }
 }
@@ -102,6 +155,14 @@ pub struct Config {
     /// sent before a restart stop working.
     #[serde(skip_serializing)]
     pub code_secret: Option<SecretString>,
+    /// Bearer token of the service API (balance adjustments, platform events), at least
+    /// 32 characters. Unset: the service API refuses every call.
+    #[serde(skip_serializing)]
+    pub service_token: Option<SecretString>,
+    /// Required when `delivery = "live"`.
+    pub smtp: Option<SmtpConfig>,
+    /// Required when `delivery = "live"`.
+    pub sms: Option<SmsConfig>,
     /// Countries (ISO 3166-1 alpha-2) whose numbers may receive SMS.
     pub sms_allowed_countries: Vec<String>,
     pub limits: Limits,
@@ -115,6 +176,9 @@ impl Default for Config {
             database_path: PathBuf::from("account-settings.db"),
             delivery: DeliveryMode::Hold,
             code_secret: None,
+            service_token: None,
+            smtp: None,
+            sms: None,
             sms_allowed_countries: [
                 "AT", "BE", "CH", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL", "NO",
                 "PT", "SE", "US", "CA", "MX", "BR", "AR", "CL", "CO",
@@ -226,6 +290,45 @@ impl Config {
                 "limits",
                 "hash_concurrency and session_idle_days must be at least 1",
             );
+        }
+        if l.delivery_max_attempts < 1
+            || l.delivery_backoff_secs < 1
+            || l.delivery_lease_secs < 5
+            || l.heartbeat_secs < 1
+        {
+            return invalid(
+                "limits",
+                "delivery_max_attempts, delivery_backoff_secs and heartbeat_secs >= 1; delivery_lease_secs >= 5",
+            );
+        }
+        if self.delivery == DeliveryMode::Live {
+            let Some(smtp) = &self.smtp else {
+                return invalid(
+                    "smtp",
+                    "delivery = \"live\" needs an [smtp] section (host, port, tls, from)",
+                );
+            };
+            if smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+                return invalid(
+                    "smtp.from",
+                    "must be an address such as \"Account Settings <no-reply@example.com>\"",
+                );
+            }
+            let Some(sms) = &self.sms else {
+                return invalid(
+                    "sms",
+                    "delivery = \"live\" needs an [sms] section (url, sender)",
+                );
+            };
+            if !(sms.url.starts_with("https://") || sms.url.starts_with("http://")) {
+                return invalid("sms.url", "must be an http(s) URL");
+            }
+        }
+        if let Some(token) = &self.service_token {
+            use secrecy::ExposeSecret;
+            if token.expose_secret().chars().count() < 32 {
+                return invalid("service_token", "must be at least 32 characters");
+            }
         }
         if let Some(secret) = &self.code_secret {
             use secrecy::ExposeSecret;

@@ -18,6 +18,7 @@ use crate::routes;
         routes::request_email_change, routes::resend_email_code, routes::confirm_email_change, routes::cancel_email_change,
         routes::request_phone_change, routes::resend_phone_code, routes::confirm_phone_change, routes::cancel_phone_change,
         routes::list_members, routes::change_role,
+        routes::stream_events, routes::adjust_balance, routes::emit_event,
     ),
     modifiers(&BearerAuth)
 )]
@@ -31,6 +32,15 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "service",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("the service token from the server's configuration"))
+                    .build(),
+            ),
         );
     }
 }

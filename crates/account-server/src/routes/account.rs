@@ -15,13 +15,17 @@ use crate::error::{AppError, AppResult};
 use crate::service::Services;
 use crate::service::account::UpdateOutcome;
 
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+/// The account's ETag: its version and the balance, the two things that change it.
+fn etag(version: i64, balance_minor: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}-{balance_minor}\""))
+        .unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
 fn with_etag(view: &AccountView) -> Response {
     let mut response = Json(view).into_response();
-    response.headers_mut().insert(ETAG, etag(view.version));
+    response
+        .headers_mut()
+        .insert(ETAG, etag(view.version, view.balance.amount_minor));
     response
 }
 
@@ -35,7 +39,7 @@ pub async fn get_account(
     Auth(caller): Auth,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let current = etag(caller.user.version);
+    let current = etag(caller.user.version, caller.user.balance_minor);
     let unchanged = headers
         .get_all(IF_NONE_MATCH)
         .iter()

@@ -5,7 +5,9 @@ mod account;
 mod changes;
 pub mod extract;
 mod org;
+mod service_api;
 mod sessions;
+mod stream;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -16,7 +18,9 @@ use crate::service::Services;
 pub use account::*;
 pub use changes::*;
 pub use org::*;
+pub use service_api::*;
 pub use sessions::*;
+pub use stream::*;
 
 pub fn router(services: Services) -> Router {
     let body_limit = services.config.limits.body_limit_bytes;
@@ -54,6 +58,12 @@ pub fn router(services: Services) -> Router {
         )
         .route("/v1/organization/members", get(list_members))
         .route("/v1/organization/members/{id}/role", put(change_role))
+        .route("/v1/events", get(stream_events))
+        .route(
+            "/v1/service/organizations/{id}/balance-adjustments",
+            post(adjust_balance),
+        )
+        .route("/v1/service/events", post(emit_event))
         .fallback(|| async {
             crate::AppError::new(account_model::ErrorCode::NotFound, "no such endpoint")
         })

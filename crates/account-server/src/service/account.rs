@@ -9,8 +9,8 @@
 //! refused because the threshold was changed elsewhere meanwhile.
 
 use account_model::dto::{
-    AccountView, LowBalanceView, NotificationsView, OrganizationView, PendingChangeView,
-    UpdatePreferencesRequest,
+    AccountView, BalanceView, LowBalanceView, NotificationsView, OrganizationView,
+    PendingChangeView, UpdatePreferencesRequest,
 };
 use account_model::i18n::Message;
 use account_model::{
@@ -73,7 +73,7 @@ impl Services {
             organization: OrganizationView {
                 id: user.organization_id,
                 name: user.organization_name.clone(),
-                currency: user.currency.clone(),
+                currency: user.currency.to_string(),
             },
             language: user.language,
             country: user.country,
@@ -87,6 +87,10 @@ impl Services {
                     threshold_minor: user.low_balance_threshold.minor(),
                     channels: user.low_balance_channels.to_vec(),
                 }),
+            },
+            balance: BalanceView {
+                amount_minor: user.balance_minor,
+                currency: user.currency,
             },
             pending_email_change: email.as_ref().map(|p| self.pending_view(p)),
             pending_phone_change: phone.as_ref().map(|p| self.pending_view(p)),
@@ -156,7 +160,7 @@ impl Services {
                 Ok(())
             })
             .await?;
-        self.outbox_ready.notify_one();
+        self.wake();
         Ok(())
     }
 
@@ -232,6 +236,11 @@ impl Services {
                     )));
                 }
                 users::apply_fields(tx, user_id, &changes, now)?;
+                let alert_fields = [Field::LowBalanceEnabled, Field::LowBalanceThreshold];
+                if fields.iter().any(|f| alert_fields.contains(f)) {
+                    // A threshold raised above the balance is a crossing.
+                    super::balance::evaluate_low_balance(tx, current.organization_id, now)?;
+                }
                 let Some(updated) = users::by_id(tx, user_id)? else {
                     return Ok(Err(AppError::unauthenticated()));
                 };
@@ -254,6 +263,7 @@ impl Services {
                 Ok(Ok(UpdateOutcome::Applied(Box::new(view))))
             })
             .await??;
+        self.wake();
         Ok(outcome)
     }
 }

@@ -40,7 +40,7 @@ fn session_view(s: &sessions::SessionRecord, current: &str) -> SessionView {
 }
 
 impl Services {
-    fn idle_cutoff(&self) -> i64 {
+    pub(crate) fn idle_cutoff(&self) -> i64 {
         self.now_ms() - self.config.limits.session_idle_days * 24 * 3600 * 1000
     }
 

@@ -172,7 +172,7 @@ impl Services {
                 Ok(Ok(this.pending_view(&pending)))
             })
             .await??;
-        self.outbox_ready.notify_one();
+        self.wake();
         Ok(view)
     }
 
@@ -249,7 +249,7 @@ impl Services {
                 Ok(Ok(this.pending_view(&pending)))
             })
             .await??;
-        self.outbox_ready.notify_one();
+        self.wake();
         Ok(view)
     }
 
@@ -374,7 +374,7 @@ impl Services {
                 Ok(Ok(this.account_view_in(tx, &updated)?))
             })
             .await??;
-        self.outbox_ready.notify_one();
+        self.wake();
         Ok(view)
     }
 }

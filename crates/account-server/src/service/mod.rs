@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod balance;
 pub mod changes;
 pub mod notify;
 pub mod org;
@@ -32,6 +33,8 @@ pub struct Services {
     pub sms_countries: Arc<Vec<Country>>,
     /// Woken whenever a message is written to the outbox.
     pub outbox_ready: Arc<tokio::sync::Notify>,
+    /// The newest event id known to this process; event streams wait on it.
+    pub events: Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 impl Services {
@@ -47,7 +50,31 @@ impl Services {
             codes,
             sms_countries,
             outbox_ready: Arc::new(tokio::sync::Notify::new()),
+            events: Arc::new(tokio::sync::watch::channel(0).0),
         })
+    }
+
+    /// Tells the delivery worker and the event streams that something was written.
+    /// Writes by other processes (the CLI) are found by the poller in `crate::app`.
+    pub fn wake(&self) {
+        self.outbox_ready.notify_one();
+        self.events_changed();
+    }
+
+    /// Re-reads the newest event id and wakes the streams when it moved.
+    pub fn events_changed(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Ok(latest) = this.db.call(|c| crate::store::events::latest_id(c)).await {
+                this.events.send_if_modified(|current| {
+                    let moved = latest > *current;
+                    if moved {
+                        *current = latest;
+                    }
+                    moved
+                });
+            }
+        });
     }
 
     pub fn now(&self) -> DateTime<Utc> {

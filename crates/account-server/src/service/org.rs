@@ -70,6 +70,8 @@ impl Services {
                     )));
                 }
                 users::set_role(tx, member.id, role, now)?;
+                // Gaining or losing billing permission starts or ends the alert.
+                super::balance::evaluate_low_balance(tx, org, now)?;
                 notify::enqueue(
                     tx,
                     member.id,
@@ -87,7 +89,7 @@ impl Services {
                 }))
             })
             .await??;
-        self.outbox_ready.notify_one();
+        self.wake();
         Ok(member)
     }
 }

@@ -9,6 +9,9 @@
 //! Migrations are embedded and applied in order by `PRAGMA user_version`; the same
 //! files run in production and in every test.
 
+pub mod alerts;
+pub mod balance;
+pub mod events;
 pub mod idempotency;
 pub mod orgs;
 pub mod outbox;
@@ -24,7 +27,10 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_balance_events.sql"),
+];
 const POOL_SIZE: usize = 4;
 
 #[derive(Debug, thiserror::Error)]

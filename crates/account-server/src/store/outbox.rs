@@ -98,16 +98,24 @@ pub fn list(conn: &Connection, filter: &Filter) -> StoreResult<Vec<OutboxMessage
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Due pending messages, oldest first, marked `sending` before they are returned so a
-/// second worker does not take them too.
-pub fn claim_due(conn: &Connection, now: i64, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+/// Takes up to `limit` due messages for sending: pending ones whose time has come, and
+/// ones whose previous sender's lease ran out (it crashed mid-send). Each is marked
+/// `sending` with a new lease before it is returned, in the caller's transaction, so no
+/// two workers take the same message.
+pub fn claim_due(
+    conn: &Connection,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<OutboxMessage>> {
     let ids: Vec<i64> = {
         let mut stmt = conn.prepare(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2) \
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id IN \
+             (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1 \
+              ORDER BY id LIMIT ?3) \
              RETURNING id",
         )?;
-        stmt.query_map(params![now, limit], |r| r.get(0))?
+        stmt.query_map(params![now, now + lease_ms, limit], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
     let mut claimed = list(
@@ -126,5 +134,25 @@ pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> StoreResult<()> {
         "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1",
         params![id, now],
     )?;
+    Ok(())
+}
+
+/// A failed try: back to pending for another at `retry_at`, or `failed` for good.
+pub fn mark_failed(
+    conn: &Connection,
+    id: i64,
+    error: &str,
+    retry_at: Option<i64>,
+) -> StoreResult<()> {
+    match retry_at {
+        Some(at) => conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, at, error],
+        )?,
+        None => conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?,
+    };
     Ok(())
 }

@@ -84,20 +84,67 @@ pub fn list_live(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+fn announce_revoked(
+    conn: &Connection,
+    user_id: i64,
+    session_id: &str,
+    now: i64,
+) -> StoreResult<()> {
+    let organization_id: i64 = conn.query_row(
+        "SELECT organization_id FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?;
+    super::events::insert(
+        conn,
+        &super::events::NewEvent {
+            organization_id,
+            user_id: Some(user_id),
+            session_id: Some(session_id),
+            event: &account_model::dto::StreamEvent::SessionRevoked,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
 /// Revokes one of the user's sessions; false when the user has no such live session.
+/// The session's live stream is told, and ends.
 pub fn revoke(conn: &Connection, user_id: i64, id: &str, now: i64) -> StoreResult<bool> {
     let n = conn.execute(
         "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND id = ?2 AND revoked_at IS NULL",
         params![user_id, id, now],
     )?;
+    if n == 1 {
+        announce_revoked(conn, user_id, id, now)?;
+    }
     Ok(n == 1)
 }
 
 /// Revokes every live session of the user except `keep`; returns how many.
 pub fn revoke_others(conn: &Connection, user_id: i64, keep: &str, now: i64) -> StoreResult<u64> {
-    let n = conn.execute(
-        "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL",
-        params![user_id, keep, now],
-    )?;
-    Ok(n as u64)
+    let ids: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL \
+             RETURNING id",
+        )?;
+        stmt.query_map(params![user_id, keep, now], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        announce_revoked(conn, user_id, id, now)?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Whether the session is still usable (not revoked, not idle past `idle_cutoff`).
+pub fn is_live(conn: &Connection, id: &str, idle_cutoff: i64) -> StoreResult<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sessions WHERE id = ?1 AND revoked_at IS NULL AND last_seen_at >= ?2",
+            params![id, idle_cutoff],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }

@@ -13,7 +13,7 @@ pub struct UserRecord {
     pub id: i64,
     pub organization_id: i64,
     pub organization_name: String,
-    pub currency: String,
+    pub currency: account_model::Currency,
     pub name: String,
     pub email: Email,
     pub phone: Option<PhoneNumber>,
@@ -29,12 +29,13 @@ pub struct UserRecord {
     pub low_balance_threshold: Threshold,
     pub low_balance_channels: Channels,
     pub version: i64,
+    pub balance_minor: i64,
 }
 
 const SELECT: &str = "SELECT u.id, u.organization_id, o.name, o.currency, u.name, u.email, u.phone, \
      u.role, u.password_hash, u.language, u.country, u.time_zone, u.region_configured, \
      u.notify_contact_imports, u.notify_billing, u.low_balance_enabled, u.low_balance_threshold, \
-     u.low_balance_channels, u.version \
+     u.low_balance_channels, u.version, o.balance_minor \
      FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -57,7 +58,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
             id: row.get(0)?,
             organization_id: row.get(1)?,
             organization_name: row.get(2)?,
-            currency: row.get(3)?,
+            currency: account_model::Currency::parse(&row.get::<_, String>(3)?)
+                .map_err(|e| corrupt("organizations.currency", e))?,
             name: row.get(4)?,
             email: Email::parse(&email).map_err(|e| corrupt("users.email", e))?,
             phone: phone
@@ -83,6 +85,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
             low_balance_channels: Channels::from_csv(NoticeKind::LowBalance, &low_channels)
                 .map_err(|e| corrupt("users.low_balance_channels", e))?,
             version: row.get(18)?,
+            balance_minor: row.get(19)?,
         })
     })();
     Ok(parsed)
@@ -157,11 +160,24 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> StoreResult<i6
 /// Increments the account version (every change visible in the account does) and
 /// returns the new one.
 pub fn bump_version(conn: &Connection, user_id: i64, now: i64) -> StoreResult<i64> {
-    Ok(conn.query_row(
-        "UPDATE users SET version = version + 1, updated_at = ?2 WHERE id = ?1 RETURNING version",
+    let (version, organization_id): (i64, i64) = conn.query_row(
+        "UPDATE users SET version = version + 1, updated_at = ?2 WHERE id = ?1 \
+         RETURNING version, organization_id",
         params![user_id, now],
-        |r| r.get(0),
-    )?)
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    // Every version is announced on the live stream, in the same transaction.
+    super::events::insert(
+        conn,
+        &super::events::NewEvent {
+            organization_id,
+            user_id: Some(user_id),
+            session_id: None,
+            event: &account_model::dto::StreamEvent::AccountChanged { version },
+        },
+        now,
+    )?;
+    Ok(version)
 }
 
 pub fn set_password_hash(conn: &Connection, user_id: i64, hash: &str, now: i64) -> StoreResult<()> {

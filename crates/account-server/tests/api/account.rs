@@ -34,7 +34,13 @@ async fn conditional_get_answers_304_until_the_account_changes() {
     let ana = app.user(Role::Member, "ana@example.com").await;
     let first = app.account(&ana.token).await;
     let etag = first.headers["etag"].to_str().expect("etag").to_owned();
-    assert_eq!(etag, format!("\"{}\"", first.body["version"]));
+    assert_eq!(
+        etag,
+        format!(
+            "\"{}-{}\"",
+            first.body["version"], first.body["balance"]["amountMinor"]
+        )
+    );
 
     let get_if = |tag: String| {
         app.client

@@ -16,9 +16,12 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "plum kettle orbit lantern";
 
+pub const SERVICE_TOKEN: &str = "service token for the tests, 32+ chars";
+
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    pub config: Config,
     pub clock: ManualClock,
     pub client: reqwest::Client,
     pub org_id: i64,
@@ -55,6 +58,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         code_secret: Some(SecretString::from(
             "test code secret of at least thirty-two chars",
         )),
+        service_token: Some(SecretString::from(SERVICE_TOKEN)),
         ..Config::default()
     }
 }
@@ -68,7 +72,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path());
     tweak(&mut config);
     let clock = ManualClock::new(chrono::Utc::now());
-    let app = App::spawn(config, Arc::new(clock.clone()))
+    let app = App::spawn(config.clone(), Arc::new(clock.clone()))
         .await
         .expect("server starts");
     let now = app.services.now_ms();
@@ -81,6 +85,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         base: format!("http://{}", app.addr),
         app,
+        config,
         clock,
         client: reqwest::Client::new(),
         org_id,
@@ -89,6 +94,74 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// Stops the server and starts a new one on the same database file and clock.
+    pub async fn restart(&mut self) {
+        let clock: Arc<dyn account_server::clock::Clock> = Arc::new(self.clock.clone());
+        let fresh = App::spawn(self.config.clone(), clock)
+            .await
+            .expect("server restarts");
+        let old = std::mem::replace(&mut self.app, fresh);
+        old.stop().await.expect("old server stops");
+        self.base = format!("http://{}", self.app.addr);
+    }
+
+    /// A call to the service API with the service token.
+    pub async fn service(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(SERVICE_TOKEN), Some(body))
+            .await
+    }
+
+    /// Charges (negative) or tops up the test organization through the service API.
+    pub async fn adjust(&self, amount_minor: i64, key: &str) -> Reply {
+        let path = format!(
+            "/v1/service/organizations/{}/balance-adjustments",
+            self.org_id
+        );
+        self.service(
+            &path,
+            json!({ "amountMinor": amount_minor, "idempotencyKey": key }),
+        )
+        .await
+    }
+
+    /// Sets preference fields straight in the store (for users the API would refuse).
+    pub async fn set_fields(&self, user_id: i64, fields: Vec<(users::Field, users::Value)>) {
+        let now = self.app.services.now_ms();
+        self.app
+            .services
+            .db
+            .write(move |tx| users::apply_fields(tx, user_id, &fields, now))
+            .await
+            .expect("fields set");
+    }
+
+    /// Messages to `recipient` of one kind.
+    pub async fn outbox_kind(&self, recipient: &str, kind: &str) -> Vec<OutboxMessage> {
+        self.outbox(recipient)
+            .await
+            .into_iter()
+            .filter(|m| m.kind == kind)
+            .collect()
+    }
+
+    /// Opens the caller's event stream.
+    pub async fn events(&self, token: &str, last_event_id: Option<i64>) -> EventStream {
+        let mut req = self
+            .client
+            .get(format!("{}/v1/events", self.base))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let response = req.send().await.expect("stream opens");
+        assert_eq!(response.status(), StatusCode::OK);
+        EventStream {
+            response,
+            buf: String::new(),
+            heartbeats: 0,
+        }
+    }
+
     /// Adds a user with [`PASSWORD`] to the test organization (no session yet).
     pub async fn add_user(&self, role: Role, email: &str, phone: Option<&str>) -> i64 {
         let hash = self
@@ -331,5 +404,79 @@ async fn reply(response: reqwest::Response) -> Reply {
         status,
         headers,
         body,
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// A reader of `text/event-stream` over a real HTTP response.
+pub struct EventStream {
+    response: reqwest::Response,
+    buf: String,
+    pub heartbeats: usize,
+}
+
+impl EventStream {
+    /// The next event within `timeout`; `None` on timeout or when the stream ended.
+    pub async fn next(&mut self, timeout: std::time::Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut event = SseEvent {
+                    id: None,
+                    event: "message".into(),
+                    data: Value::Null,
+                };
+                let mut is_comment = true;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        event.id = v.trim().parse().ok();
+                        is_comment = false;
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim().to_owned();
+                        is_comment = false;
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        event.data = serde_json::from_str(v.trim())
+                            .unwrap_or(Value::String(v.trim().to_owned()));
+                        is_comment = false;
+                    }
+                }
+                if is_comment {
+                    self.heartbeats += 1;
+                    continue;
+                }
+                return Some(event);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?;
+            match chunk {
+                Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event named `name`, skipping others.
+    pub async fn next_named(
+        &mut self,
+        name: &str,
+        timeout: std::time::Duration,
+    ) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self.next(left).await?;
+            if event.event == name {
+                return Some(event);
+            }
+        }
     }
 }

@@ -1,0 +1,161 @@
+use std::time::{Duration, Instant};
+
+use account_model::Role;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_balance_change_reaches_a_connected_client_within_a_second() {
+    let app = spawn_app().await;
+    let member = app.user(Role::Member, "m@example.com").await;
+    let mut stream = app.events(&member.token, None).await;
+
+    let started = Instant::now();
+    app.adjust(-1_234, "c1").await;
+    let event = stream
+        .next_named("balance_changed", Duration::from_secs(1))
+        .await
+        .expect("event within 1 s");
+
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        event.data,
+        json!({ "type": "balance_changed", "amountMinor": 8_766, "currency": "EUR" })
+    );
+    assert!(event.id.is_some());
+}
+
+#[tokio::test]
+async fn a_client_that_reconnects_with_last_event_id_gets_what_it_missed() {
+    let app = spawn_app().await;
+    let member = app.user(Role::Member, "m@example.com").await;
+    let mut stream = app.events(&member.token, None).await;
+    app.adjust(-100, "c1").await;
+    let seen = stream
+        .next_named("balance_changed", Duration::from_secs(2))
+        .await
+        .expect("first");
+    drop(stream);
+
+    // Missed while disconnected: two balance changes and an account change.
+    app.adjust(-200, "c2").await;
+    app.preferences(&member.token, json!({ "baseVersion": app.account(&member.token).await.body["version"], "language": "it" })).await;
+    app.adjust(-300, "c3").await;
+
+    let mut resumed = app.events(&member.token, seen.id).await;
+    let a = resumed
+        .next(Duration::from_secs(2))
+        .await
+        .expect("missed 1");
+    let b = resumed
+        .next(Duration::from_secs(2))
+        .await
+        .expect("missed 2");
+    let c = resumed
+        .next(Duration::from_secs(2))
+        .await
+        .expect("missed 3");
+
+    assert_eq!(a.data["amountMinor"], 9_700);
+    assert_eq!(b.event, "account_changed");
+    assert_eq!(c.data["amountMinor"], 9_400);
+    assert!(a.id < b.id && b.id < c.id);
+}
+
+#[tokio::test]
+async fn users_see_their_own_account_changes_and_their_organizations_balance_only() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let bob = app.user(Role::Member, "bob@example.com").await;
+    let mut bobs = app.events(&bob.token, None).await;
+
+    app.preferences(
+        &ana.token,
+        json!({ "baseVersion": app.account(&ana.token).await.body["version"], "language": "pt" }),
+    )
+    .await;
+    app.adjust(-1, "c1").await;
+
+    let first = bobs.next(Duration::from_secs(2)).await.expect("an event");
+    assert_eq!(
+        first.event, "balance_changed",
+        "ana's account change is not bob's to see"
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_session_ends_its_stream() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let laptop = app.login("ana@example.com", PASSWORD).await;
+    let mut stream = app.events(&laptop, None).await;
+
+    app.request(
+        Method::POST,
+        "/v1/sessions/revoke-others",
+        Some(&ana.token),
+        None,
+    )
+    .await;
+
+    let revoked = stream
+        .next_named("session_revoked", Duration::from_secs(2))
+        .await
+        .expect("told");
+    assert_eq!(revoked.data, json!({ "type": "session_revoked" }));
+    assert!(
+        stream.next(Duration::from_secs(2)).await.is_none(),
+        "the stream ended"
+    );
+    let again = app
+        .client
+        .get(format!("{}/v1/events", app.base))
+        .bearer_auth(&laptop)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn heartbeats_keep_an_idle_stream_visibly_alive() {
+    let app = spawn_app_with(|c| c.limits.heartbeat_secs = 1).await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let mut stream = app.events(&ana.token, None).await;
+
+    assert!(
+        stream.next(Duration::from_millis(2_500)).await.is_none(),
+        "no events"
+    );
+    assert!(stream.heartbeats >= 2, "{} heartbeats", stream.heartbeats);
+}
+
+#[tokio::test]
+async fn changes_made_by_another_process_reach_the_stream() {
+    let app = spawn_app().await;
+    let member = app.user(Role::Member, "m@example.com").await;
+    let mut stream = app.events(&member.token, None).await;
+
+    // A second set of services on the same file, as the CLI would open it: it cannot
+    // notify this server, whose poller must find the event.
+    let other = account_server::service::Services::new(
+        account_server::store::Db::open(&app.config.database_path)
+            .await
+            .expect("db"),
+        std::sync::Arc::new(app.config.clone()),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .expect("services");
+    other
+        .adjust_balance(app.org_id, -500, "cli-1", None)
+        .await
+        .expect("adjusted");
+
+    let event = stream
+        .next_named("balance_changed", Duration::from_secs(2))
+        .await
+        .expect("found by the poller");
+    assert_eq!(event.data["amountMinor"], 9_500);
+}
