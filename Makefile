@@ -25,6 +25,7 @@ deps:
 	command -v cc >/dev/null || missing="$$missing build-essential"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v keyctl >/dev/null || missing="$$missing keyutils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -52,9 +53,10 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# The last lines printed are cargo test's summaries.
+# The last lines printed are cargo test's summaries. The tests run inside a fresh kernel
+# session keyring (`keyctl session -`) so the OS-keyring tests work headless.
 test: lint
-	cargo test --workspace --locked --no-fail-fast
+	keyctl session - cargo test --workspace --locked --no-fail-fast
 
 openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current

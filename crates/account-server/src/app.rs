@@ -17,7 +17,7 @@ use crate::store::Db;
 pub struct App {
     pub addr: SocketAddr,
     pub services: Services,
-    shutdown: watch::Sender<bool>,
+    shutdown: Arc<watch::Sender<bool>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     poller: tokio::task::JoinHandle<()>,
@@ -32,7 +32,9 @@ impl App {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let services = Services::new(db, Arc::new(config), clock)?;
-        let (shutdown, mut stop) = watch::channel(false);
+        // Shared with the services so long-lived responses (event streams) end on it too.
+        let shutdown = Arc::clone(&services.shutdown);
+        let mut stop = shutdown.subscribe();
         let worker = crate::outbox::spawn_worker(services.clone(), shutdown.subscribe())?;
         let poller = spawn_event_poller(services.clone(), shutdown.subscribe());
         let router = crate::routes::router(services.clone()).layer(TraceLayer::new_for_http());

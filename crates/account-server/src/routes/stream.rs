@@ -29,6 +29,7 @@ struct Cursor {
     queue: VecDeque<Event>,
     done: bool,
     wake: tokio::sync::watch::Receiver<i64>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 fn sse(id: i64, event: &StreamEvent) -> Event {
@@ -105,7 +106,14 @@ impl Cursor {
                 return None;
             }
             // Wait for news; look again now and then anyway (expiry, missed wake-ups).
-            let _ = tokio::time::timeout(Duration::from_secs(5), self.wake.changed()).await;
+            tokio::select! {
+                _ = self.wake.changed() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = self.shutdown.changed() => return None,
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
         }
     }
 }
@@ -142,6 +150,7 @@ pub async fn stream_events(
     };
     let heartbeat = Duration::from_secs(services.config.limits.heartbeat_secs);
     let wake = services.events.subscribe();
+    let shutdown = services.shutdown.subscribe();
     let cursor = Cursor {
         services,
         caller,
@@ -149,6 +158,7 @@ pub async fn stream_events(
         queue,
         done: false,
         wake,
+        shutdown,
     };
     let stream = futures_util::stream::unfold(cursor, Cursor::next);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat)))

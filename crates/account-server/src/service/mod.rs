@@ -35,6 +35,9 @@ pub struct Services {
     pub outbox_ready: Arc<tokio::sync::Notify>,
     /// The newest event id known to this process; event streams wait on it.
     pub events: Arc<tokio::sync::watch::Sender<i64>>,
+    /// Flips to true when the server shuts down; event streams end on it so a graceful
+    /// shutdown does not wait for clients that never hang up.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Services {
@@ -51,6 +54,7 @@ impl Services {
             sms_countries,
             outbox_ready: Arc::new(tokio::sync::Notify::new()),
             events: Arc::new(tokio::sync::watch::channel(0).0),
+            shutdown: Arc::new(tokio::sync::watch::channel(false).0),
         })
     }
 

@@ -159,3 +159,16 @@ async fn changes_made_by_another_process_reach_the_stream() {
         .expect("found by the poller");
     assert_eq!(event.data["amountMinor"], 9_500);
 }
+
+#[tokio::test]
+async fn a_server_stops_promptly_while_streams_are_open() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let mut stream = app.events(&ana.token, None).await;
+    let crate::helpers::TestApp { app: server, .. } = app;
+
+    let stopped = tokio::time::timeout(Duration::from_secs(5), server.stop()).await;
+
+    assert!(matches!(stopped, Ok(Ok(()))), "graceful shutdown did not wait for the stream");
+    assert!(stream.next(Duration::from_secs(2)).await.is_none(), "the stream ended");
+}

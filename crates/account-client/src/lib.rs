@@ -1,0 +1,24 @@
+//! A typed async client for the account backend's HTTP API (`/v1`).
+//!
+//! Contract:
+//! - One method per endpoint; each returns `account-model` types or a [`ClientError`]
+//!   that keeps the server's [`ErrorCode`](account_model::ErrorCode), message and
+//!   details, and tells "not reached" apart from "refused" and "server failed".
+//! - Every call has a timeout (connect and whole-call, from [`ClientConfig`]).
+//! - Retries with exponential backoff and jitter happen only where repeating cannot
+//!   apply a change twice: `GET`s, and the preferences `PATCH` when it carries an
+//!   [`IdempotencyKey`] (the server replays its first answer for a repeated key). They
+//!   happen only on network failures and 5xx answers; a 4xx is final.
+//! - Tokens are [`SecretString`](secrecy::SecretString)s: never logged, redacted in
+//!   `Debug`, sent only in the `Authorization` header (which reqwest marks sensitive).
+//! - TLS is rustls with the ring provider (no OpenSSL, no aws-lc C build); server
+//!   certificates are checked against the OS trust store.
+//!
+//! The server-sent-events consumer of the live event stream is not here yet: it comes
+//! with the backend's stream endpoint.
+
+mod client;
+mod error;
+
+pub use client::{AccountFetch, Client, ClientConfig, ETag, IdempotencyKey, SignedIn};
+pub use error::{ClientError, NetworkFailure, Refusal};

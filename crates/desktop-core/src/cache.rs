@@ -1,0 +1,839 @@
+//! The local SQLite cache and the durable queue of offline edits. All SQL of the
+//! desktop lives here.
+//!
+//! Contract:
+//! - One file, WAL, `synchronous = FULL`; schema created and upgraded by the embedded
+//!   migrations below (`PRAGMA user_version`), the same in production and in tests.
+//! - It holds the account of one signed-in user: the last account the server sent
+//!   (`server_view`), what the UI shows (`view` = `server_view` with every queued edit
+//!   applied), the ETag, members (for owners and admins), sessions, and when each was
+//!   last synced. It holds no secret: no token, no password, no code.
+//! - An edit is applied to `view` and written to `edit_queue` in one transaction: after
+//!   a crash either both happened or neither did.
+//! - Queue entries keep a per-field base version. A request sends the fields of one
+//!   entry that share the lowest base, with the entry's idempotency key. The key and
+//!   the fields it covers change only in the transaction that records the server's
+//!   answer, so a resend after a crash repeats the exact same request and the server
+//!   replays its first answer instead of applying it twice.
+//! - When the server acknowledges fields at version V, every later queued write of
+//!   those same fields is re-based on V: they were made on top of the user's own
+//!   acknowledged write, so that write must not count as a conflict for them. Fields
+//!   the acknowledged request did not touch keep their base, so changes made elsewhere
+//!   to them are still detected.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use account_client::{ETag, IdempotencyKey};
+use account_model::dto::{AccountView, MemberView, SessionView};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::edit::Pref;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE account (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    server      TEXT    NOT NULL,   -- base URL of the server the account lives on
+    user_id     INTEGER NOT NULL,
+    server_view TEXT    NOT NULL,   -- the last AccountView the server sent (JSON)
+    view        TEXT    NOT NULL,   -- server_view with the queued edits applied
+    etag        TEXT,
+    synced_at   INTEGER             -- ms since the epoch; last time the server confirmed it
+);
+CREATE TABLE members (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    list      TEXT    NOT NULL,
+    synced_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    list      TEXT    NOT NULL,
+    synced_at INTEGER NOT NULL
+);
+CREATE TABLE edit_queue (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    idempotency_key TEXT    NOT NULL,
+    sent            INTEGER NOT NULL DEFAULT 0,  -- 1 once a request with this key may have left
+    fields          TEXT    NOT NULL,            -- JSON: [{ field, value, base }]
+    created_at      INTEGER NOT NULL
+);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("the local cache failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the local cache holds unreadable data: {0}")]
+    Corrupt(String),
+    #[error("nothing is cached: sign in first")]
+    Empty,
+}
+
+pub type CacheResult<T> = Result<T, CacheError>;
+
+/// The cached account as the UI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedAccount {
+    /// The server's account with every queued edit applied.
+    pub view: AccountView,
+    /// The version of the last account the server sent.
+    pub server_version: i64,
+    pub etag: Option<ETag>,
+    /// When the server last confirmed the account (fresh or not modified).
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Edits written locally and not yet acknowledged by the server.
+    pub pending_edits: usize,
+}
+
+/// A cached list and when it was fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced<T> {
+    pub value: T,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// One queued field write and the account version it was made against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QueuedField {
+    #[serde(flatten)]
+    pub pref: Pref,
+    pub base: i64,
+}
+
+/// A queue entry as the sender sees it: the next request to make.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub seq: i64,
+    pub key: IdempotencyKey,
+    pub base: i64,
+    pub prefs: Vec<Pref>,
+}
+
+impl Outgoing {
+    pub fn fields(&self) -> BTreeSet<&'static str> {
+        self.prefs.iter().map(Pref::field).collect()
+    }
+}
+
+/// The cache. Cheap to clone; calls block (run them off the async executor).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> CacheResult<String> {
+    serde_json::to_string(value).map_err(|e| CacheError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> CacheResult<T> {
+    serde_json::from_str(raw).map_err(|e| CacheError::Corrupt(e.to_string()))
+}
+
+impl Cache {
+    /// Opens (creating it and its folder if needed) and migrates the cache file.
+    pub fn open(path: &Path) -> CacheResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CacheError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> CacheResult<T>) -> CacheResult<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> CacheResult<T>) -> CacheResult<T> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// The cached account, if any.
+    pub fn account(&self) -> CacheResult<Option<CachedAccount>> {
+        self.with(|c| read_account(c))
+    }
+
+    /// The server and user the cache belongs to.
+    pub fn owner(&self) -> CacheResult<Option<(String, i64)>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT server, user_id FROM account WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Records a sign-in. When the cache belongs to another user or server it is wiped
+    /// first; for the same user, queued edits survive (a re-sign-in after the session
+    /// expired loses nothing).
+    pub fn signed_in(
+        &self,
+        server: &str,
+        account: &AccountView,
+        now: DateTime<Utc>,
+    ) -> CacheResult<()> {
+        self.write(|tx| {
+            let owner: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT server, user_id FROM account WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if owner != Some((server.to_owned(), account.id)) {
+                wipe_in(tx)?;
+                let json = to_json(account)?;
+                tx.execute(
+                    "INSERT INTO account (id, server, user_id, server_view, view, etag, synced_at) \
+                     VALUES (1, ?1, ?2, ?3, ?3, NULL, ?4)",
+                    params![server, account.id, json, ms(now)],
+                )?;
+                return Ok(());
+            }
+            store_server_view(tx, account, None, now)
+        })
+    }
+
+    /// Stores an account the server sent (with its tag when it came from `GET`).
+    pub fn server_account(
+        &self,
+        account: &AccountView,
+        etag: Option<&ETag>,
+        now: DateTime<Utc>,
+    ) -> CacheResult<CachedAccount> {
+        self.write(|tx| {
+            store_server_view(tx, account, etag, now)?;
+            read_account(tx)?.ok_or(CacheError::Empty)
+        })
+    }
+
+    /// The server said "not modified": the cached account is current as of `now`.
+    pub fn confirmed(&self, now: DateTime<Utc>) -> CacheResult<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE account SET synced_at = ?1 WHERE id = 1",
+                params![ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn sessions(&self) -> CacheResult<Option<Synced<Vec<SessionView>>>> {
+        self.with(|c| read_list(c, "sessions"))
+    }
+
+    pub fn set_sessions(&self, list: &[SessionView], now: DateTime<Utc>) -> CacheResult<()> {
+        self.with(|c| write_list(c, "sessions", list, now))
+    }
+
+    pub fn members(&self) -> CacheResult<Option<Synced<Vec<MemberView>>>> {
+        self.with(|c| read_list(c, "members"))
+    }
+
+    pub fn set_members(&self, list: &[MemberView], now: DateTime<Utc>) -> CacheResult<()> {
+        self.with(|c| write_list(c, "members", list, now))
+    }
+
+    /// Forgets everything: account, lists, queued edits.
+    pub fn wipe(&self) -> CacheResult<()> {
+        self.write(wipe_in)
+    }
+
+    /// Queues `prefs` against the cached server version and shows them in the view, in
+    /// one transaction. Merges into the newest entry when no request with its key may
+    /// have left yet (one request instead of many after a long offline spell).
+    pub(crate) fn enqueue(
+        &self,
+        prefs: Vec<Pref>,
+        now: DateTime<Utc>,
+    ) -> CacheResult<CachedAccount> {
+        self.write(|tx| {
+            let base = read_account(tx)?.ok_or(CacheError::Empty)?.server_version;
+            let last: Option<(i64, bool, String)> = tx
+                .query_row(
+                    "SELECT seq, sent, fields FROM edit_queue ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let incoming = prefs.into_iter().map(|pref| QueuedField { pref, base });
+            match last {
+                Some((seq, false, raw)) => {
+                    let mut fields: Vec<QueuedField> = from_json(&raw)?;
+                    for f in incoming {
+                        match fields.iter_mut().find(|q| q.pref.field() == f.pref.field()) {
+                            // The newer value wins; its base is the older of the two, so a
+                            // change made elsewhere since the first write still conflicts.
+                            Some(q) => q.pref = f.pref,
+                            None => fields.push(f),
+                        }
+                    }
+                    tx.execute(
+                        "UPDATE edit_queue SET fields = ?1 WHERE seq = ?2",
+                        params![to_json(&fields)?, seq],
+                    )?;
+                }
+                _ => {
+                    let fields: Vec<QueuedField> = incoming.collect();
+                    tx.execute(
+                        "INSERT INTO edit_queue (idempotency_key, fields, created_at) VALUES (?1, ?2, ?3)",
+                        params![IdempotencyKey::generate().as_str(), to_json(&fields)?, ms(now)],
+                    )?;
+                }
+            }
+            recompute_view(tx)?;
+            read_account(tx)?.ok_or(CacheError::Empty)
+        })
+    }
+
+    /// The next request to send, marked as possibly sent (before it is), or `None` when
+    /// the queue is empty.
+    pub(crate) fn claim_next(&self) -> CacheResult<Option<Outgoing>> {
+        self.write(|tx| {
+            let Some((seq, key, raw)) = head(tx)? else {
+                return Ok(None);
+            };
+            let fields: Vec<QueuedField> = from_json(&raw)?;
+            let Some(base) = fields.iter().map(|f| f.base).min() else {
+                tx.execute("DELETE FROM edit_queue WHERE seq = ?1", params![seq])?;
+                return Ok(None);
+            };
+            let key = IdempotencyKey::parse(&key).ok_or_else(|| {
+                CacheError::Corrupt(format!("bad idempotency key in entry {seq}"))
+            })?;
+            tx.execute(
+                "UPDATE edit_queue SET sent = 1 WHERE seq = ?1",
+                params![seq],
+            )?;
+            Ok(Some(Outgoing {
+                seq,
+                key,
+                base,
+                prefs: fields
+                    .into_iter()
+                    .filter(|f| f.base == base)
+                    .map(|f| f.pref)
+                    .collect(),
+            }))
+        })
+    }
+
+    /// The server applied `sent` (or replayed its first answer): drop those fields,
+    /// re-base later writes of the same fields on the new version, store the account.
+    pub(crate) fn acknowledged(
+        &self,
+        sent: &Outgoing,
+        account: &AccountView,
+        now: DateTime<Utc>,
+    ) -> CacheResult<CachedAccount> {
+        self.write(|tx| {
+            let fields = sent.fields();
+            settle(tx, sent, &fields, |f| {
+                fields.contains(f.pref.field()).then_some(account.version)
+            })?;
+            store_server_view(tx, account, None, now)?;
+            read_account(tx)?.ok_or(CacheError::Empty)
+        })
+    }
+
+    /// The server refused `sent` with a version conflict on `conflicting`: those writes
+    /// are dropped (the server's value stands); the rest of the request is re-based on
+    /// `current` and will be sent again.
+    pub(crate) fn conflicted(
+        &self,
+        sent: &Outgoing,
+        conflicting: &BTreeSet<String>,
+        current: &AccountView,
+        now: DateTime<Utc>,
+    ) -> CacheResult<CachedAccount> {
+        self.write(|tx| {
+            let dropped: BTreeSet<&'static str> = sent
+                .fields()
+                .into_iter()
+                .filter(|f| conflicting.contains(*f))
+                .collect();
+            // Fields the server did not list are unchanged since the request's base, so
+            // they (and later writes of them) are re-based; the listed ones are not.
+            let resent: BTreeSet<&'static str> =
+                sent.fields().difference(&dropped).copied().collect();
+            settle(tx, sent, &dropped, |f| {
+                resent.contains(f.pref.field()).then_some(current.version)
+            })?;
+            store_server_view(tx, current, None, now)?;
+            read_account(tx)?.ok_or(CacheError::Empty)
+        })
+    }
+
+    /// The server refused `sent` for good (a value it does not accept): drop it.
+    pub(crate) fn rejected(&self, sent: &Outgoing) -> CacheResult<CachedAccount> {
+        self.write(|tx| {
+            settle(tx, sent, &sent.fields(), |_| None)?;
+            recompute_view(tx)?;
+            read_account(tx)?.ok_or(CacheError::Empty)
+        })
+    }
+
+    pub(crate) fn pending_edits(&self) -> CacheResult<usize> {
+        self.with(|c| count_queue(c))
+    }
+}
+
+/// Records the answer to `sent`: removes the sent writes named in `remove` from its
+/// entry; moves the base of the entry's remaining sent writes, and of later entries'
+/// writes of the sent fields, to the version `rebase` gives (none: unchanged); and gives
+/// the entry a fresh key, since the next request made from it has another body.
+fn settle(
+    tx: &Transaction<'_>,
+    sent: &Outgoing,
+    remove: &BTreeSet<&'static str>,
+    rebase: impl Fn(&QueuedField) -> Option<i64>,
+) -> CacheResult<()> {
+    let sent_fields = sent.fields();
+    let mut stmt = tx.prepare("SELECT seq, fields FROM edit_queue WHERE seq >= ?1 ORDER BY seq")?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map(params![sent.seq], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    drop(stmt);
+    for (seq, raw) in rows {
+        let fields: Vec<QueuedField> = from_json(&raw)?;
+        let updated: Vec<QueuedField> = if seq == sent.seq {
+            fields
+                .into_iter()
+                .filter_map(|mut f| {
+                    let was_sent = f.base == sent.base && sent_fields.contains(f.pref.field());
+                    if !was_sent {
+                        return Some(f);
+                    }
+                    if remove.contains(f.pref.field()) {
+                        return None;
+                    }
+                    if let Some(v) = rebase(&f) {
+                        f.base = v;
+                    }
+                    Some(f)
+                })
+                .collect()
+        } else {
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if sent_fields.contains(f.pref.field())
+                        && let Some(v) = rebase(&f)
+                    {
+                        f.base = f.base.max(v);
+                    }
+                    f
+                })
+                .collect()
+        };
+        if updated.is_empty() {
+            tx.execute("DELETE FROM edit_queue WHERE seq = ?1", params![seq])?;
+        } else if seq == sent.seq {
+            tx.execute(
+                "UPDATE edit_queue SET fields = ?1, idempotency_key = ?2, sent = 0 WHERE seq = ?3",
+                params![to_json(&updated)?, IdempotencyKey::generate().as_str(), seq],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE edit_queue SET fields = ?1 WHERE seq = ?2",
+                params![to_json(&updated)?, seq],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> CacheResult<()> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(CacheError::Corrupt(format!(
+            "the cache was written by a newer version (schema {applied})"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn head(c: &Connection) -> CacheResult<Option<(i64, String, String)>> {
+    Ok(c.query_row(
+        "SELECT seq, idempotency_key, fields FROM edit_queue ORDER BY seq LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?)
+}
+
+fn count_queue(c: &Connection) -> CacheResult<usize> {
+    let n: i64 = c.query_row("SELECT count(*) FROM edit_queue", [], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+fn read_account(c: &Connection) -> CacheResult<Option<CachedAccount>> {
+    let row: Option<(String, String, Option<String>, Option<i64>)> = c
+        .query_row(
+            "SELECT server_view, view, etag, synced_at FROM account WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((server_raw, view_raw, etag, synced_at)) = row else {
+        return Ok(None);
+    };
+    let server: AccountView = from_json(&server_raw)?;
+    Ok(Some(CachedAccount {
+        view: from_json(&view_raw)?,
+        server_version: server.version,
+        etag: etag.as_deref().and_then(ETag::parse),
+        synced_at: synced_at.map(from_ms),
+        pending_edits: count_queue(c)?,
+    }))
+}
+
+/// Stores an account from the server unless the cache already holds a newer one (a
+/// replayed answer may be older than a `GET` made meanwhile), then recomputes the view.
+fn store_server_view(
+    tx: &Transaction<'_>,
+    account: &AccountView,
+    etag: Option<&ETag>,
+    now: DateTime<Utc>,
+) -> CacheResult<()> {
+    let cached: Option<String> = tx
+        .query_row("SELECT server_view FROM account WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(cached) = cached else {
+        return Err(CacheError::Empty);
+    };
+    let cached: AccountView = from_json(&cached)?;
+    if account.version >= cached.version {
+        // A tag belongs to the body it came with; an account from elsewhere (a PATCH
+        // answer) has none, so the next GET is unconditional.
+        tx.execute(
+            "UPDATE account SET server_view = ?1, etag = ?2, synced_at = ?3 WHERE id = 1",
+            params![to_json(account)?, etag.map(ETag::as_str), ms(now)],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE account SET synced_at = ?1 WHERE id = 1",
+            params![ms(now)],
+        )?;
+    }
+    recompute_view(tx)
+}
+
+/// `view` = `server_view` with every queued write applied in queue order.
+fn recompute_view(tx: &Transaction<'_>) -> CacheResult<()> {
+    let raw: Option<String> = tx
+        .query_row("SELECT server_view FROM account WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(raw) = raw else {
+        return Ok(());
+    };
+    let mut view: AccountView = from_json(&raw)?;
+    let mut stmt = tx.prepare("SELECT fields FROM edit_queue ORDER BY seq")?;
+    let entries: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    drop(stmt);
+    for entry in entries {
+        for f in from_json::<Vec<QueuedField>>(&entry)? {
+            f.pref.apply_to(&mut view);
+        }
+    }
+    tx.execute(
+        "UPDATE account SET view = ?1 WHERE id = 1",
+        params![to_json(&view)?],
+    )?;
+    Ok(())
+}
+
+fn wipe_in(tx: &Transaction<'_>) -> CacheResult<()> {
+    tx.execute_batch(
+        "DELETE FROM account; DELETE FROM members; DELETE FROM sessions; DELETE FROM edit_queue;",
+    )?;
+    Ok(())
+}
+
+fn read_list<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    table: &str,
+) -> CacheResult<Option<Synced<T>>> {
+    let row: Option<(String, i64)> = c
+        .query_row(
+            &format!("SELECT list, synced_at FROM {table} WHERE id = 1"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(raw, at)| {
+        Ok(Synced {
+            value: from_json(&raw)?,
+            synced_at: from_ms(at),
+        })
+    })
+    .transpose()
+}
+
+fn write_list<T: Serialize + ?Sized>(
+    c: &Connection,
+    table: &str,
+    list: &T,
+    now: DateTime<Utc>,
+) -> CacheResult<()> {
+    c.execute(
+        &format!("INSERT OR REPLACE INTO {table} (id, list, synced_at) VALUES (1, ?1, ?2)"),
+        params![to_json(list)?, ms(now)],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use account_model::{Country, Language};
+
+    /// An account as the server sends it (built from JSON, so fields the model adds
+    /// with defaults do not break these tests).
+    fn view(version: i64) -> AccountView {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "name": "Ana", "email": "ana@example.com", "phone": null,
+            "role": "member", "permissions": [],
+            "organization": { "id": 1, "name": "Acme", "currency": "EUR" },
+            "language": "en", "country": null, "timeZone": "UTC", "regionConfigured": false,
+            "notifications": { "contactImports": [] },
+            "balance": { "amountMinor": 10000, "currency": "EUR" },
+            "version": version
+        }))
+        .expect("a valid account")
+    }
+
+    fn signed_in_cache() -> (Cache, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("cache.sqlite3")).expect("open");
+        cache
+            .signed_in("http://server/", &view(1), Utc::now())
+            .expect("signed in");
+        (cache, dir)
+    }
+
+    fn fr() -> Country {
+        Country::parse("FR").expect("FR")
+    }
+
+    #[test]
+    fn a_fresh_cache_is_migrated_to_the_latest_schema_and_reopens_cleanly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested").join("cache.sqlite3");
+
+        drop(Cache::open(&path).expect("create"));
+        let reopened = Cache::open(&path).expect("reopen");
+
+        let version: i64 = reopened
+            .with(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+            .expect("version");
+        let mode: String = reopened
+            .with(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
+            .expect("mode");
+        assert_eq!(version, i64::try_from(MIGRATIONS.len()).expect("small"));
+        assert_eq!(mode, "wal");
+        assert!(reopened.account().expect("read").is_none());
+    }
+
+    #[test]
+    fn an_edit_is_shown_in_the_view_and_queued_while_the_server_view_stays_as_sent() {
+        let (cache, _dir) = signed_in_cache();
+
+        let shown = cache
+            .enqueue(vec![Pref::Language(Language::Es)], Utc::now())
+            .expect("enqueue");
+
+        assert_eq!(shown.view.language, Language::Es);
+        assert!(shown.view.region_configured);
+        assert_eq!(shown.server_version, 1);
+        assert_eq!(shown.pending_edits, 1);
+        let next = cache.claim_next().expect("claim").expect("queued");
+        assert_eq!(next.base, 1);
+        assert_eq!(next.prefs, vec![Pref::Language(Language::Es)]);
+    }
+
+    #[test]
+    fn a_claimed_request_repeats_identically_until_its_answer_is_recorded() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .enqueue(vec![Pref::Language(Language::Es)], Utc::now())
+            .expect("enqueue");
+
+        let first = cache.claim_next().expect("claim").expect("queued");
+        cache
+            .enqueue(vec![Pref::Language(Language::De)], Utc::now())
+            .expect("a later edit");
+        let again = cache.claim_next().expect("claim").expect("queued");
+
+        assert_eq!(
+            again.key, first.key,
+            "same key: the server replays, not re-applies"
+        );
+        assert_eq!(
+            again.prefs, first.prefs,
+            "a sent request is never merged into"
+        );
+        assert_eq!(cache.pending_edits().expect("count"), 2);
+        assert_eq!(
+            cache
+                .account()
+                .expect("read")
+                .expect("cached")
+                .view
+                .language,
+            Language::De,
+            "the view shows the latest write"
+        );
+    }
+
+    #[test]
+    fn an_acknowledgement_rebases_later_writes_of_the_same_field_but_not_others() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .enqueue(vec![Pref::Language(Language::Es)], Utc::now())
+            .expect("enqueue");
+        let first = cache.claim_next().expect("claim").expect("queued");
+        cache
+            .enqueue(
+                vec![Pref::Language(Language::De), Pref::Country(fr())],
+                Utc::now(),
+            )
+            .expect("a later edit");
+        let mut acked = view(2);
+        acked.language = Language::Es;
+
+        let after = cache.acknowledged(&first, &acked, Utc::now()).expect("ack");
+        let country = cache.claim_next().expect("claim").expect("country first");
+        let mut acked3 = acked.clone();
+        acked3.country = Some(fr());
+        acked3.version = 3;
+        cache
+            .acknowledged(&country, &acked3, Utc::now())
+            .expect("ack");
+        let language = cache.claim_next().expect("claim").expect("then language");
+
+        assert_eq!(after.server_version, 2);
+        assert_eq!(after.view.language, Language::De);
+        assert_eq!(after.view.country, Some(fr()));
+        assert_eq!(
+            country.base, 1,
+            "a change elsewhere since 1 must still conflict"
+        );
+        assert_eq!(country.prefs, vec![Pref::Country(fr())]);
+        assert_ne!(country.key, first.key);
+        assert_eq!(language.base, 2, "our own write at 2 is not a conflict");
+        assert_eq!(language.prefs, vec![Pref::Language(Language::De)]);
+        assert_ne!(language.key, country.key, "another body, another key");
+    }
+
+    #[test]
+    fn a_conflict_drops_the_conflicting_write_and_rebases_the_rest_on_the_current_version() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .enqueue(
+                vec![Pref::Language(Language::Es), Pref::Country(fr())],
+                Utc::now(),
+            )
+            .expect("enqueue");
+        let sent = cache.claim_next().expect("claim").expect("queued");
+        let mut current = view(5);
+        current.language = Language::It;
+        let conflicting: BTreeSet<String> = ["language".to_owned()].into();
+
+        let after = cache
+            .conflicted(&sent, &conflicting, &current, Utc::now())
+            .expect("conflict");
+        let resend = cache.claim_next().expect("claim").expect("the rest");
+
+        assert_eq!(
+            after.view.language,
+            Language::It,
+            "the server's value stands"
+        );
+        assert_eq!(after.view.country, Some(fr()));
+        assert_eq!(resend.base, 5);
+        assert_eq!(resend.prefs, vec![Pref::Country(fr())]);
+        assert_ne!(resend.key, sent.key);
+    }
+
+    #[test]
+    fn an_older_answer_never_replaces_a_newer_cached_account() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .server_account(&view(9), ETag::parse("\"9\"").as_ref(), Utc::now())
+            .expect("newer");
+
+        let after = cache
+            .server_account(&view(4), None, Utc::now())
+            .expect("older");
+
+        assert_eq!(after.server_version, 9);
+        assert_eq!(after.etag, ETag::parse("\"9\""));
+    }
+
+    #[test]
+    fn signing_in_as_another_user_wipes_the_cache_but_the_same_user_keeps_the_queue() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .enqueue(vec![Pref::Language(Language::Es)], Utc::now())
+            .expect("enqueue");
+
+        cache
+            .signed_in("http://server/", &view(3), Utc::now())
+            .expect("same user again");
+        let same = cache.account().expect("read").expect("cached");
+        let mut bob = view(1);
+        bob.id = 8;
+        cache
+            .signed_in("http://server/", &bob, Utc::now())
+            .expect("another user");
+        let other = cache.account().expect("read").expect("cached");
+
+        assert_eq!(same.pending_edits, 1);
+        assert_eq!(same.view.language, Language::Es);
+        assert_eq!(other.pending_edits, 0);
+        assert_eq!(other.view.id, 8);
+    }
+}

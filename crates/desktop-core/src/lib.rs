@@ -1,0 +1,29 @@
+//! Everything the desktop app knows and does, without Tauri, so it builds and is tested
+//! fast and the Tauri layer stays thin.
+//!
+//! - [`SyncEngine`]: the one object the app drives (sign in/out, cached reads, refresh,
+//!   offline-capable edits, online-only changes), publishing [`SyncState`] and
+//!   [`Change`]s.
+//! - [`Cache`]: the SQLite cache and the durable queue of offline edits; no secrets.
+//! - [`TokenStore`]: where the session token lives (OS keyring; in memory for tests).
+//! - [`RegionDefaults`]: language, country and time zone detected from the OS.
+//!
+//! Balance, low-balance alert state and the live event stream come later; see the
+//! extension point documented in [`engine`].
+
+pub mod cache;
+pub mod edit;
+pub mod engine;
+mod error;
+pub mod os;
+pub mod tokens;
+
+pub use cache::{Cache, CacheError, CachedAccount, Synced};
+pub use edit::{Pref, PreferencesEdit};
+pub use engine::{
+    CACHE_FILE, Change, Conflict, Connectivity, EditOutcome, EngineConfig, FlushReport,
+    RejectedEdit, SignOutOutcome, SyncEngine, SyncState,
+};
+pub use error::CoreError;
+pub use os::RegionDefaults;
+pub use tokens::{KeyringTokenStore, MemoryTokenStore, TokenStore, TokenStoreError};

@@ -1,0 +1,263 @@
+//! The harness: a real server that can be stopped and restarted on the same address
+//! and database file, seeded users, and desktop engines on their own data directories.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use account_client::{AccountFetch, Client, ClientConfig};
+use account_model::dto::AccountView;
+use account_model::{Email, PhoneNumber, Role};
+use account_server::App;
+use account_server::clock::ManualClock;
+use account_server::config::{Config, DeliveryMode};
+use account_server::store::outbox::{self, Filter};
+use account_server::store::{orgs, users};
+use desktop_core::{
+    EngineConfig, KeyringTokenStore, MemoryTokenStore, RegionDefaults, SyncEngine, TokenStore,
+};
+use secrecy::SecretString;
+
+pub const PASSWORD: &str = "plum kettle orbit lantern";
+
+pub fn password() -> SecretString {
+    SecretString::from(PASSWORD)
+}
+
+pub struct TestServer {
+    app: Option<App>,
+    config: Config,
+    clock: ManualClock,
+    pub addr: SocketAddr,
+    pub base: String,
+    org_id: i64,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_server() -> TestServer {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_path: dir.path().join("account.db"),
+        delivery: DeliveryMode::Hold,
+        code_secret: Some(SecretString::from(
+            "test code secret of at least thirty-two chars",
+        )),
+        ..Config::default()
+    };
+    let clock = ManualClock::new(chrono::Utc::now());
+    let app = App::spawn(config.clone(), Arc::new(clock.clone()))
+        .await
+        .expect("server starts");
+    // Restarts bind the same address, so the desktop finds the server where it was.
+    config.listen = app.addr;
+    let now = app.services.now_ms();
+    let org_id = app
+        .services
+        .db
+        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", 10_000, now))
+        .await
+        .expect("org");
+    TestServer {
+        addr: app.addr,
+        base: format!("http://{}", app.addr),
+        app: Some(app),
+        config,
+        clock,
+        org_id,
+        _dir: dir,
+    }
+}
+
+impl TestServer {
+    fn app(&self) -> &App {
+        self.app.as_ref().expect("the server is running")
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.stop().await.expect("server stops");
+        }
+    }
+
+    /// Starts again on the same address and database file.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut tries = 0;
+        let app = loop {
+            match App::spawn(self.config.clone(), Arc::new(self.clock.clone())).await {
+                Ok(app) => break app,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    eprintln!("restart on {} not yet possible: {e}", self.addr);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("server restarts: {e}"),
+            }
+        };
+        assert_eq!(app.addr, self.addr);
+        self.app = Some(app);
+    }
+
+    pub async fn add_user(&self, role: Role, email: &str) -> i64 {
+        let app = self.app();
+        let hash = app.services.hasher.hash(password()).await.expect("hash");
+        let email = Email::parse(email).expect("email");
+        let phone = PhoneNumber::parse("+34600123456").expect("phone");
+        let (org, now) = (self.org_id, app.services.now_ms());
+        app.services
+            .db
+            .write(move |tx| {
+                users::insert(
+                    tx,
+                    &users::NewUser {
+                        organization_id: org,
+                        name: "Test Person",
+                        email: &email,
+                        phone: Some(&phone),
+                        role,
+                        password_hash: &hash,
+                        low_balance: None,
+                    },
+                    now,
+                )
+            })
+            .await
+            .expect("user")
+    }
+
+    /// Another device of the same user: a plain client with its own session.
+    pub async fn other_device(&self, email: &str) -> (Client, SecretString) {
+        let client = Client::new(ClientConfig::new(&self.base).expect("url")).expect("client");
+        let token = client
+            .sign_in(email, &password(), Some("other device"), None)
+            .await
+            .expect("other device signs in")
+            .token;
+        (client, token)
+    }
+
+    /// The account as the server has it now, read by another device.
+    pub async fn account_on_server(&self, email: &str) -> AccountView {
+        let (client, token) = self.other_device(email).await;
+        match client.account(&token, None).await.expect("get") {
+            AccountFetch::Fresh(view, _) => *view,
+            AccountFetch::NotModified => panic!("an unconditional GET returns the account"),
+        }
+    }
+
+    pub async fn last_code(&self, recipient: &str) -> String {
+        let filter = Filter {
+            recipient: Some(recipient.to_owned()),
+            ..Filter::default()
+        };
+        let messages = self
+            .app()
+            .services
+            .db
+            .call(move |c| outbox::list(c, &filter))
+            .await
+            .expect("outbox");
+        let body = &messages.last().expect("a message was queued").body;
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .expect("the message has a code")
+            .to_owned()
+    }
+}
+
+/// True when the kernel keyring can be written and read back in this session (inside
+/// `keyctl session -`, as `make test` runs the tests). Probed with the `keyctl` tool,
+/// independently of the code under test.
+pub fn keyutils_usable() -> bool {
+    static USABLE: OnceLock<bool> = OnceLock::new();
+    *USABLE.get_or_init(|| {
+        let run = |args: &[&str]| {
+            std::process::Command::new("keyctl")
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        };
+        let Some(id) = run(&["add", "user", "desktop-core-probe", "probe", "@s"]) else {
+            return false;
+        };
+        let readable = run(&["print", &id]).as_deref() == Some("probe");
+        let _ = run(&["unlink", &id, "@s"]);
+        readable
+    })
+}
+
+/// Prints past libtest's output capture (which only catches the print macros), so a
+/// skipped check is visible in a normal `cargo test` run.
+pub fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+/// The real OS keyring (a slot of its own) when the session allows it, else memory.
+pub fn token_store() -> Arc<dyn TokenStore> {
+    if keyutils_usable() {
+        let slot = format!(
+            "test-{}",
+            account_client::IdempotencyKey::generate().as_str()
+        );
+        Arc::new(KeyringTokenStore::new("account-settings-tests", &slot))
+    } else {
+        say(
+            "note: the kernel keyring is not usable in this session; this test keeps the \
+             token in memory (run under `keyctl session -`, as `make test` does)",
+        );
+        Arc::new(MemoryTokenStore::new())
+    }
+}
+
+/// A desktop: an engine on its own data directory, talking to `base`.
+pub struct Desktop {
+    pub engine: SyncEngine,
+    pub tokens: Arc<dyn TokenStore>,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn engine_config(data_dir: &Path, base: &str) -> EngineConfig {
+    let mut client = ClientConfig::new(base).expect("url");
+    client.timeout = Duration::from_secs(5);
+    client.connect_timeout = Duration::from_secs(2);
+    client.retries = 1;
+    client.backoff = Duration::from_millis(20);
+    client.max_backoff = Duration::from_millis(40);
+    EngineConfig {
+        data_dir: data_dir.to_path_buf(),
+        client,
+        device_name: "test desktop".into(),
+        region: RegionDefaults::from_os_values(Some("fr_FR.UTF-8"), Some("Europe/Paris")),
+    }
+}
+
+pub async fn desktop(base: &str) -> Desktop {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tokens = token_store();
+    let engine = SyncEngine::open(engine_config(dir.path(), base), tokens.clone())
+        .await
+        .expect("engine opens");
+    Desktop {
+        engine,
+        tokens,
+        dir,
+    }
+}
+
+impl Desktop {
+    /// The same data directory and token store, as after an app restart.
+    pub async fn reopen(&self, base: &str) -> SyncEngine {
+        SyncEngine::open(engine_config(self.dir.path(), base), self.tokens.clone())
+            .await
+            .expect("engine reopens")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}

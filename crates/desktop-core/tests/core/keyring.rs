@@ -1,0 +1,81 @@
+//! The real OS keyring (kernel keyutils on Linux). Needs a session keyring that the
+//! process possesses: `make test` runs the tests under `keyctl session -`.
+
+use desktop_core::{KeyringTokenStore, TokenStore};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::helpers::{keyutils_usable, say};
+
+#[test]
+fn the_os_keyring_stores_reads_replaces_and_deletes_a_token() {
+    if !keyutils_usable() {
+        say(
+            "SKIPPED the_os_keyring_stores_reads_replaces_and_deletes_a_token: the kernel \
+             keyring is not usable here; run the tests under `keyctl session -` (make test does)",
+        );
+        return;
+    }
+    let slot = format!(
+        "keyring-test-{}",
+        account_client::IdempotencyKey::generate().as_str()
+    );
+    let store = KeyringTokenStore::new("account-settings-tests", &slot);
+
+    let empty = store.get().expect("a missing entry is not an error");
+    store
+        .set(&SecretString::from("first-token"))
+        .expect("stored");
+    let first = store.get().expect("read").expect("present");
+    store
+        .set(&SecretString::from("second-token"))
+        .expect("replaced");
+    let second = store.get().expect("read").expect("present");
+    let other_slot = KeyringTokenStore::new("account-settings-tests", &format!("{slot}-other"))
+        .get()
+        .expect("read");
+    store.delete().expect("deleted");
+    let gone = store.get().expect("read");
+    store.delete().expect("deleting a missing entry is fine");
+
+    assert!(empty.is_none());
+    assert_eq!(first.expose_secret(), "first-token");
+    assert_eq!(second.expose_secret(), "second-token");
+    assert!(other_slot.is_none(), "slots are separate");
+    assert!(gone.is_none());
+}
+
+#[test]
+fn the_keyring_entry_is_visible_to_the_kernel_keyutils_tool() {
+    if !keyutils_usable() {
+        say(
+            "SKIPPED the_keyring_entry_is_visible_to_the_kernel_keyutils_tool: the kernel \
+             keyring is not usable here; run the tests under `keyctl session -`",
+        );
+        return;
+    }
+    let slot = format!(
+        "keyring-test-{}",
+        account_client::IdempotencyKey::generate().as_str()
+    );
+    let store = KeyringTokenStore::new("account-settings-tests", &slot);
+    store
+        .set(&SecretString::from("visible-token"))
+        .expect("stored");
+
+    let found = std::process::Command::new("keyctl")
+        .args([
+            "search",
+            "@s",
+            "user",
+            &format!("keyring-rs:{slot}@account-settings-tests"),
+        ])
+        .output()
+        .expect("keyctl runs");
+    store.delete().expect("deleted");
+
+    assert!(
+        found.status.success(),
+        "a real kernel key, not keyring's mock store: {}",
+        String::from_utf8_lossy(&found.stderr)
+    );
+}
