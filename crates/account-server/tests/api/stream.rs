@@ -169,6 +169,12 @@ async fn a_server_stops_promptly_while_streams_are_open() {
 
     let stopped = tokio::time::timeout(Duration::from_secs(5), server.stop()).await;
 
-    assert!(matches!(stopped, Ok(Ok(()))), "graceful shutdown did not wait for the stream");
-    assert!(stream.next(Duration::from_secs(2)).await.is_none(), "the stream ended");
+    assert!(
+        matches!(stopped, Ok(Ok(()))),
+        "graceful shutdown did not wait for the stream"
+    );
+    assert!(
+        stream.next(Duration::from_secs(2)).await.is_none(),
+        "the stream ended"
+    );
 }
