@@ -11,12 +11,14 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.85
 
-.PHONY: run test deps check lint openapi server clean-data help
+.PHONY: run test deps check lint openapi server clean-data help bench lower-balance
 
 help:
 	@echo "make run    start the backend on SQLite with the demo organization"
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
+	@echo "make bench  print the benchmarks (push latency, throughput, sign-in)"
+	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
 
 # System packages: a C compiler for the bundled SQLite, pkg-config, curl for `make run`'s
 # health check. Installed only when missing (apt-get, as root or through sudo).
@@ -45,6 +47,16 @@ run: server
 	ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" ACCOUNT_DELIVERY=development \
 	ACCOUNT_LISTEN=127.0.0.1:$(PORT) \
 	  "$(CARGO_TARGET_DIR)/release/account-server" serve --seed-demo
+
+# Charges the demo organization (default 15.00 EUR) through the CLI, as billing would:
+# connected clients see the balance change and users below their threshold are alerted.
+AMOUNT ?= -1500
+lower-balance: server
+	ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" \
+	  "$(CARGO_TARGET_DIR)/release/account-server" balance adjust --org "Demo Marketing Co." --amount $(AMOUNT)
+
+bench: deps
+	cargo bench -p account-server --bench push
 
 clean-data:
 	rm -rf "$(DATA_DIR)"

@@ -95,6 +95,68 @@ async fn a_demo_owner_changes_every_setting_through_the_real_binary_and_it_survi
     }))).await;
     assert_eq!(status, 200, "{account}");
 
+    // Billing charges the organization through the CLI (as `make lower-balance` does):
+    // 60.00 → 45.00 EUR crosses the billing user's 50.00 threshold but not the 25.00 the
+    // owner just chose, so only the billing user is alerted (by email, printed here).
+    let out = server
+        .cli(&[
+            "balance",
+            "adjust",
+            "--org",
+            "Demo Marketing Co.",
+            "--amount",
+            "-1500",
+            "--key",
+            "e2e-1",
+        ])
+        .expect("balance adjust");
+    assert!(out.contains("balance now €45.00"), "{out}");
+    let again = server
+        .cli(&[
+            "balance",
+            "adjust",
+            "--org",
+            "Demo Marketing Co.",
+            "--amount",
+            "-1500",
+            "--key",
+            "e2e-1",
+        ])
+        .expect("repeat");
+    assert!(again.contains("already used"), "{again}");
+    server
+        .wait_for(
+            |l| l.contains("Subject: Your balance is low"),
+            Duration::from_secs(10),
+        )
+        .expect("low-balance alert delivered to the billing user");
+    let billing_alerts = server
+        .cli(&["outbox", "--to", "billing@demo.example"])
+        .expect("outbox");
+    assert_eq!(
+        billing_alerts.matches("low_balance").count(),
+        1,
+        "{billing_alerts}"
+    );
+    let owner_alerts = server
+        .cli(&["outbox", "--to", "olivia@demo.example"])
+        .expect("outbox");
+    assert!(!owner_alerts.contains("low_balance"), "{owner_alerts}");
+    let emitted = server
+        .cli(&[
+            "emit",
+            "--org",
+            "Demo Marketing Co.",
+            "payment",
+            "--amount",
+            "5000",
+        ])
+        .expect("emit");
+    assert!(
+        emitted.starts_with("3 messages queued"),
+        "owner, admin and billing user, by email: {emitted}"
+    );
+
     // A member sees no billing section.
     let (_, member) = call(
         &http,
