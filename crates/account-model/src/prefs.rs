@@ -257,6 +257,15 @@ mod tests {
         }
 
         #[test]
+        fn currency_accepts_exactly_three_upper_case_letters(input in "\\PC{0,5}") {
+            let expected = input.trim().len() == 3 && input.trim().bytes().all(|b| b.is_ascii_uppercase());
+            prop_assert_eq!(Currency::parse(&input).is_ok(), expected);
+            if let Ok(c) = Currency::parse(&input) {
+                prop_assert_eq!(c.as_str(), input.trim());
+            }
+        }
+
+        #[test]
         fn channels_csv_round_trips(picks in proptest::collection::vec(prop_oneof![Just("email"), Just("sms"), Just("desktop")], 0..6)) {
             let set = Channels::parse(NoticeKind::LowBalance, &picks).expect("all allowed");
             prop_assert_eq!(Channels::from_csv(NoticeKind::LowBalance, &set.to_csv()).expect("csv"), set);

@@ -86,6 +86,14 @@ mod tests {
         assert_eq!(managers, [Role::Owner]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn only_the_four_role_names_parse(input in "\\PC{0,12}") {
+            let known = Role::ALL.iter().any(|r| r.as_str() == input.trim());
+            proptest::prop_assert_eq!(Role::parse(&input).is_ok(), known);
+        }
+    }
+
     #[test]
     fn roles_parse_by_name_only() {
         for role in Role::ALL {

@@ -83,7 +83,7 @@ fn print_demo_credentials(config: &Config) {
         }
     }
     println!(
-        "Lower the demo balance (tray and low-balance alert): account-server balance adjust --org \"{}\" --amount -1500\n",
+        "Lower the demo balance (balance events, low-balance alert): `make lower-balance`, or\n  account-server balance adjust --org \"{}\" --amount -1500\n",
         seed::DEMO_ORGANIZATION
     );
 }
