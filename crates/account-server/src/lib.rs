@@ -22,6 +22,8 @@ pub mod routes;
 pub mod seed;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use app::App;
 pub use config::Config;

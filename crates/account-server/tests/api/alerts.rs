@@ -175,7 +175,7 @@ async fn users_without_billing_permission_or_with_the_alert_off_are_never_alerte
 
 #[tokio::test]
 async fn repeated_low_balance_events_and_restarts_never_repeat_an_alert() {
-    let mut app = spawn_app().await;
+    let app = spawn_app().await;
     billing_user(&app, "bea@example.com").await;
     app.adjust(-6_000, "c1").await;
 
@@ -188,7 +188,7 @@ async fn repeated_low_balance_events_and_restarts_never_repeat_an_alert() {
             .await;
         assert_eq!(reply.body["alertsFired"], 0);
     }
-    app.restart().await;
+    let app = app.restart().await;
     app.service(
         "/v1/service/events",
         json!({ "type": "low_balance", "organizationId": app.org_id }),

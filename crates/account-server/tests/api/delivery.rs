@@ -127,7 +127,7 @@ async fn after_the_last_try_a_message_is_marked_failed_with_the_reason() {
 #[tokio::test]
 async fn nothing_is_sent_twice_across_a_restart_and_an_interrupted_send_is_resent_once() {
     let (smtp, sms) = (SmtpSink::start().await, SmsReceiver::start().await);
-    let mut app = live_app(&smtp, &sms, 3).await;
+    let app = live_app(&smtp, &sms, 3).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
@@ -149,7 +149,7 @@ async fn nothing_is_sent_twice_across_a_restart_and_an_interrupted_send_is_resen
         .await
         .expect("in-flight row");
 
-    app.restart().await;
+    let app = app.restart().await;
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(
         smtp.mails().len(),

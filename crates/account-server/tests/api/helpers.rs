@@ -1,31 +1,29 @@
 //! The harness: a real server on 127.0.0.1 port 0 with its own SQLite file, a manual
 //! clock, seeded users, one method per endpoint and a readable outbox.
 
-use std::sync::Arc;
-
-use account_model::Email;
 use account_model::Role;
-use account_server::App;
-use account_server::clock::ManualClock;
-use account_server::config::{Config, DeliveryMode};
-use account_server::store::outbox::{self, Filter, OutboxMessage};
-use account_server::store::{orgs, users};
+use account_server::config::Config;
+use account_server::store::outbox::OutboxMessage;
+use account_server::store::users;
+use account_server::testing::Fixture;
 use reqwest::{Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
-pub const PASSWORD: &str = "plum kettle orbit lantern";
+pub use account_server::testing::{PASSWORD, SERVICE_TOKEN, extract_code};
 
-pub const SERVICE_TOKEN: &str = "service token for the tests, 32+ chars";
-
+/// The server fixture plus an HTTP client with one method per endpoint.
 pub struct TestApp {
+    pub fixture: Fixture,
     pub base: String,
-    pub app: App,
-    pub config: Config,
-    pub clock: ManualClock,
     pub client: reqwest::Client,
-    pub org_id: i64,
-    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,59 +48,28 @@ impl Reply {
     }
 }
 
-pub fn test_config(dir: &std::path::Path) -> Config {
-    Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_path: dir.join("account.db"),
-        delivery: DeliveryMode::Hold,
-        code_secret: Some(SecretString::from(
-            "test code secret of at least thirty-two chars",
-        )),
-        service_token: Some(SecretString::from(SERVICE_TOKEN)),
-        ..Config::default()
-    }
-}
-
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = test_config(dir.path());
-    tweak(&mut config);
-    let clock = ManualClock::new(chrono::Utc::now());
-    let app = App::spawn(config.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("server starts");
-    let now = app.services.now_ms();
-    let org_id = app
-        .services
-        .db
-        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", 10_000, now))
-        .await
-        .expect("org");
+    let fixture = Fixture::spawn(tweak).await.expect("server starts");
     TestApp {
-        base: format!("http://{}", app.addr),
-        app,
-        config,
-        clock,
+        base: fixture.base_url(),
+        fixture,
         client: reqwest::Client::new(),
-        org_id,
-        _dir: dir,
     }
 }
 
 impl TestApp {
     /// Stops the server and starts a new one on the same database file and clock.
-    pub async fn restart(&mut self) {
-        let clock: Arc<dyn account_server::clock::Clock> = Arc::new(self.clock.clone());
-        let fresh = App::spawn(self.config.clone(), clock)
-            .await
-            .expect("server restarts");
-        let old = std::mem::replace(&mut self.app, fresh);
-        old.stop().await.expect("old server stops");
-        self.base = format!("http://{}", self.app.addr);
+    pub async fn restart(self) -> Self {
+        let fixture = self.fixture.restart(false).await.expect("server restarts");
+        Self {
+            base: fixture.base_url(),
+            fixture,
+            client: self.client,
+        }
     }
 
     /// A call to the service API with the service token.
@@ -126,11 +93,8 @@ impl TestApp {
 
     /// Sets preference fields straight in the store (for users the API would refuse).
     pub async fn set_fields(&self, user_id: i64, fields: Vec<(users::Field, users::Value)>) {
-        let now = self.app.services.now_ms();
-        self.app
-            .services
-            .db
-            .write(move |tx| users::apply_fields(tx, user_id, &fields, now))
+        self.fixture
+            .set_fields(user_id, fields)
             .await
             .expect("fields set");
     }
@@ -164,34 +128,8 @@ impl TestApp {
 
     /// Adds a user with [`PASSWORD`] to the test organization (no session yet).
     pub async fn add_user(&self, role: Role, email: &str, phone: Option<&str>) -> i64 {
-        let hash = self
-            .app
-            .services
-            .hasher
-            .hash(SecretString::from(PASSWORD))
-            .await
-            .expect("hash");
-        let email = Email::parse(email).expect("email");
-        let phone = phone.map(|p| account_model::PhoneNumber::parse(p).expect("phone"));
-        let (org, now) = (self.org_id, self.app.services.now_ms());
-        self.app
-            .services
-            .db
-            .write(move |tx| {
-                users::insert(
-                    tx,
-                    &users::NewUser {
-                        organization_id: org,
-                        name: "Test Person",
-                        email: &email,
-                        phone: phone.as_ref(),
-                        role,
-                        password_hash: &hash,
-                        low_balance: None,
-                    },
-                    now,
-                )
-            })
+        self.fixture
+            .add_user(role, email, phone)
             .await
             .expect("user")
     }
@@ -364,30 +302,13 @@ impl TestApp {
 
     /// Every message ever queued for `recipient`, oldest first.
     pub async fn outbox(&self, recipient: &str) -> Vec<OutboxMessage> {
-        let filter = Filter {
-            recipient: Some(recipient.to_owned()),
-            ..Filter::default()
-        };
-        self.app
-            .services
-            .db
-            .call(move |c| outbox::list(c, &filter))
-            .await
-            .expect("outbox")
+        self.fixture.outbox(recipient).await.expect("outbox")
     }
 
     /// The 6-digit code in the newest message to `recipient`.
     pub async fn last_code(&self, recipient: &str) -> String {
-        let messages = self.outbox(recipient).await;
-        let last = messages.last().expect("a message was queued");
-        extract_code(&last.body).expect("the message has a code")
+        self.fixture.last_code(recipient).await.expect("code")
     }
-}
-
-pub fn extract_code(body: &str) -> Option<String> {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .map(str::to_owned)
 }
 
 async fn reply(response: reqwest::Response) -> Reply {

@@ -165,7 +165,7 @@ async fn a_server_stops_promptly_while_streams_are_open() {
     let app = spawn_app().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let mut stream = app.events(&ana.token, None).await;
-    let crate::helpers::TestApp { app: server, .. } = app;
+    let server = app.fixture.app;
 
     let stopped = tokio::time::timeout(Duration::from_secs(5), server.stop()).await;
 
