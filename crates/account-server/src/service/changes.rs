@@ -16,10 +16,10 @@ use super::auth::Caller;
 use super::notify;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
+use crate::store::StoreResult;
 use crate::store::outbox::OutChannel;
 use crate::store::users::{self, UserRecord};
 use crate::store::verifications::{self, Purpose};
-use crate::store::{StoreResult, throttle};
 
 /// A checked new value for a pending change.
 #[derive(Debug, Clone)]
@@ -29,6 +29,15 @@ enum Target {
 }
 
 impl Target {
+    /// Reads back a pending change's target; the store only holds what was parsed.
+    fn stored(purpose: Purpose, raw: &str) -> StoreResult<Self> {
+        let parsed = match purpose {
+            Purpose::Email => Email::parse(raw).map(Self::Email),
+            Purpose::Phone => PhoneNumber::parse(raw).map(Self::Phone),
+        };
+        parsed.map_err(|e| crate::store::StoreError::Corrupt(format!("verifications.target: {e}")))
+    }
+
     fn purpose(&self) -> Purpose {
         match self {
             Self::Email(_) => Purpose::Email,
@@ -234,11 +243,7 @@ impl Services {
                 let Some(pending) = verifications::get(tx, user.id, purpose)? else {
                     return Ok(Err(no_pending(purpose)));
                 };
-                let target = match purpose {
-                    Purpose::Email => Email::parse(&pending.target).map(Target::Email),
-                    Purpose::Phone => PhoneNumber::parse(&pending.target).map(Target::Phone),
-                }
-                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                let target = Target::stored(purpose, &pending.target)?;
                 if let Err(e) = this.check_send_allowed(tx, user.id, purpose, now)? {
                     return Ok(Err(e));
                 }
@@ -324,10 +329,8 @@ impl Services {
                     .with_details(serde_json::json!({ "attemptsLeft": max - failures }))));
                 }
                 verifications::delete(tx, user.id, purpose)?;
-                match purpose {
-                    Purpose::Email => {
-                        let email = Email::parse(&pending.target)
-                            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                let message = match Target::stored(purpose, &pending.target)? {
+                    Target::Email(email) => {
                         if users::email_taken(tx, &email)? {
                             return Ok(Err(AppError::new(
                                 ErrorCode::EmailTaken,
@@ -335,39 +338,28 @@ impl Services {
                             )));
                         }
                         users::set_email(tx, user.id, &email, now)?;
-                        // The lockout counter follows the account to its new address.
-                        throttle::clear(tx, &format!("email:{}", user.email.as_str()))?;
-                        let message = Message::EmailChanged {
+                        Message::EmailChanged {
                             new_email_masked: email.masked(),
-                        };
-                        notify::enqueue(
-                            tx,
-                            user.id,
-                            OutChannel::Email,
-                            user.email.as_str(),
-                            user.language,
-                            &message,
-                            now,
-                        )?;
+                        }
                     }
-                    Purpose::Phone => {
-                        let phone = PhoneNumber::parse(&pending.target)
-                            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+                    Target::Phone(phone) => {
                         users::set_phone(tx, user.id, &phone, now)?;
-                        let message = Message::PhoneChanged {
+                        Message::PhoneChanged {
                             new_phone_masked: phone.masked(),
-                        };
-                        notify::enqueue(
-                            tx,
-                            user.id,
-                            OutChannel::Email,
-                            user.email.as_str(),
-                            user.language,
-                            &message,
-                            now,
-                        )?;
+                        }
                     }
-                }
+                };
+                // Told at the address the account had until now: for an email change,
+                // the old one, so a hijacked change does not go unnoticed.
+                notify::enqueue(
+                    tx,
+                    user.id,
+                    OutChannel::Email,
+                    user.email.as_str(),
+                    user.language,
+                    &message,
+                    now,
+                )?;
                 let Some(updated) = users::by_id(tx, user.id)? else {
                     return Ok(Err(AppError::unauthenticated()));
                 };
