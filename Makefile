@@ -57,6 +57,7 @@ lower-balance: server
 
 bench: deps
 	cargo bench -p account-server --bench push
+	cargo bench -p desktop-core --bench live_balance
 
 clean-data:
 	rm -rf "$(DATA_DIR)"

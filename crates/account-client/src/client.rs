@@ -144,6 +144,9 @@ struct Answer {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// For the long-lived event stream: no whole-call timeout (the stream consumer
+    /// watches for silence itself), the same connect timeout.
+    stream_http: reqwest::Client,
     config: ClientConfig,
 }
 
@@ -166,11 +169,34 @@ impl Client {
             .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Setup(e.to_string()))?;
-        Ok(Self { http, config })
+        let stream_http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        Ok(Self {
+            http,
+            stream_http,
+            config,
+        })
     }
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    pub(crate) fn stream_http(&self) -> reqwest::Client {
+        self.stream_http.clone()
+    }
+
+    /// `path` joined under the base URL.
+    pub(crate) fn url(&self, path: &str) -> Url {
+        // `path` is always one of this crate's relative paths, so the join cannot fail
+        // in practice; should it, the request goes to the base and the server says 404.
+        self.config
+            .base
+            .join(path)
+            .unwrap_or_else(|_| self.config.base.clone())
     }
 
     // ---------- sessions ----------
@@ -481,13 +507,7 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str, token: Option<&SecretString>) -> RequestBuilder {
-        // `path` is always one of this module's relative paths, so the join cannot fail
-        // in practice; should it, the request goes to the base and the server says 404.
-        let url = self
-            .config
-            .base
-            .join(path)
-            .unwrap_or_else(|_| self.config.base.clone());
+        let url = self.url(path);
         let req = self.http.request(method, url);
         match token {
             Some(token) => req.bearer_auth(token.expose_secret()),

@@ -14,11 +14,13 @@
 //! - TLS is rustls with the ring provider (no OpenSSL, no aws-lc C build); server
 //!   certificates are checked against the OS trust store.
 //!
-//! The server-sent-events consumer of the live event stream is not here yet: it comes
-//! with the backend's stream endpoint.
+//! - The live event stream (`/v1/events`) is consumed by a background task that
+//!   reconnects with backoff and resumes with `Last-Event-ID`; see [`EventStream`].
 
 mod client;
 mod error;
+mod events;
 
 pub use client::{AccountFetch, Client, ClientConfig, ETag, IdempotencyKey, SignedIn};
 pub use error::{ClientError, NetworkFailure, Refusal};
+pub use events::{Disconnect, EventStream, EventStreamConfig, StreamEnd, StreamItem};

@@ -20,21 +20,33 @@
 //!   acknowledged write, so that write must not count as a conflict for them. Fields
 //!   the acknowledged request did not touch keep their base, so changes made elsewhere
 //!   to them are still detected.
+//! - The balance has a row of its own with its last-synced time, because it changes
+//!   without the account's version changing (pushed `balance_changed` events). A pushed
+//!   balance is also written into the cached account, so the view is never behind the
+//!   balance row; the cached ETag is left alone, so the next conditional `GET` (whose
+//!   tag includes the balance) fetches the account again instead of answering 304.
+//! - The low-balance alert state ([`crate::alert`]) is evaluated against `view` (queued
+//!   threshold edits count at once) and stored in the same transaction that read it.
+//! - The id of the last stream event handled is kept, so a restarted app resumes the
+//!   stream where it left off.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use account_client::{ETag, IdempotencyKey};
-use account_model::dto::{AccountView, MemberView, SessionView};
+use account_model::Currency;
+use account_model::dto::{AccountView, BalanceView, MemberView, SessionView};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
+use crate::alert::{self, AlertRule, AlertState, LowBalanceAlert};
 use crate::edit::Pref;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE account (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     server      TEXT    NOT NULL,   -- base URL of the server the account lives on
@@ -61,7 +73,29 @@ CREATE TABLE edit_queue (
     fields          TEXT    NOT NULL,            -- JSON: [{ field, value, base }]
     created_at      INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE balance (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    amount_minor INTEGER NOT NULL,
+    currency     TEXT    NOT NULL,
+    synced_at    INTEGER NOT NULL   -- ms since the epoch; last time the server confirmed it
+);
+CREATE TABLE low_balance_alert (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    state      TEXT    NOT NULL,    -- 'armed' | 'fired'
+    changed_at INTEGER NOT NULL
+);
+CREATE TABLE event_stream (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    last_event_id INTEGER NOT NULL
+);
+INSERT INTO balance (id, amount_minor, currency, synced_at)
+    SELECT 1, json_extract(server_view, '$.balance.amountMinor'),
+              json_extract(server_view, '$.balance.currency'), coalesce(synced_at, 0)
+    FROM account WHERE id = 1 AND json_extract(server_view, '$.balance.amountMinor') IS NOT NULL;
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -87,6 +121,14 @@ pub struct CachedAccount {
     pub synced_at: Option<DateTime<Utc>>,
     /// Edits written locally and not yet acknowledged by the server.
     pub pending_edits: usize,
+}
+
+/// The organization's balance as last confirmed by the server.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CachedBalance {
+    pub balance: BalanceView,
+    /// When the server last confirmed it (a pushed event, a fetch, a 304).
+    pub synced_at: DateTime<Utc>,
 }
 
 /// A cached list and when it was fetched.
@@ -216,6 +258,7 @@ impl Cache {
                      VALUES (1, ?1, ?2, ?3, ?3, NULL, ?4)",
                     params![server, account.id, json, ms(now)],
                 )?;
+                write_balance(tx, &account.balance, now)?;
                 return Ok(());
             }
             store_server_view(tx, account, None, now)
@@ -235,12 +278,114 @@ impl Cache {
         })
     }
 
-    /// The server said "not modified": the cached account is current as of `now`.
+    /// The server said "not modified" (or the live stream vouches for the account):
+    /// the cached account and balance are current as of `now`.
     pub fn confirmed(&self, now: DateTime<Utc>) -> CacheResult<()> {
-        self.with(|c| {
-            c.execute(
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE account SET synced_at = ?1 WHERE id = 1",
                 params![ms(now)],
+            )?;
+            tx.execute(
+                "UPDATE balance SET synced_at = ?1 WHERE id = 1",
+                params![ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The cached balance, if any.
+    pub fn balance(&self) -> CacheResult<Option<CachedBalance>> {
+        self.with(|c| read_balance(c))
+    }
+
+    /// Stores a balance the server pushed, in the balance row and in the cached
+    /// account. Returns it and whether it differs from what was cached.
+    pub fn set_balance(
+        &self,
+        balance: BalanceView,
+        now: DateTime<Utc>,
+    ) -> CacheResult<(CachedBalance, bool)> {
+        self.write(|tx| {
+            let before = read_balance(tx)?.map(|b| b.balance);
+            write_balance(tx, &balance, now)?;
+            let raw: Option<String> = tx
+                .query_row("SELECT server_view FROM account WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(raw) = raw {
+                let mut server: AccountView = from_json(&raw)?;
+                server.balance = balance;
+                tx.execute(
+                    "UPDATE account SET server_view = ?1, synced_at = ?2 WHERE id = 1",
+                    params![to_json(&server)?, ms(now)],
+                )?;
+                recompute_view(tx)?;
+            }
+            Ok((
+                CachedBalance {
+                    balance,
+                    synced_at: now,
+                },
+                before != Some(balance),
+            ))
+        })
+    }
+
+    /// The stored low-balance alert state (armed when never evaluated).
+    pub fn alert_state(&self) -> CacheResult<AlertState> {
+        self.with(|c| read_alert_state(c))
+    }
+
+    /// Evaluates the low-balance alert against the cached view and stores the new
+    /// state in the same transaction. Returns the alert to show, if one fires now.
+    pub fn evaluate_alert(&self, now: DateTime<Utc>) -> CacheResult<Option<LowBalanceAlert>> {
+        self.write(|tx| {
+            let Some(account) = read_account(tx)? else {
+                return Ok(None);
+            };
+            let view = &account.view;
+            let rule = AlertRule::of(view);
+            let before = read_alert_state(tx)?;
+            let (after, notify) = alert::evaluate(before, view.balance.amount_minor, rule);
+            if after != before {
+                tx.execute(
+                    "INSERT INTO low_balance_alert (id, state, changed_at) VALUES (1, ?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at",
+                    params![after.as_str(), ms(now)],
+                )?;
+            }
+            Ok(match (notify, rule) {
+                (true, Some(rule)) => Some(LowBalanceAlert {
+                    balance_minor: view.balance.amount_minor,
+                    threshold_minor: rule.threshold_minor,
+                    currency: view.balance.currency,
+                }),
+                _ => None,
+            })
+        })
+    }
+
+    /// The id of the last stream event handled.
+    pub fn last_event_id(&self) -> CacheResult<Option<i64>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT last_event_id FROM event_stream WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Remembers the last stream event handled (never moving backwards).
+    pub fn set_last_event_id(&self, id: i64) -> CacheResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO event_stream (id, last_event_id) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET last_event_id = max(last_event_id, excluded.last_event_id)",
+                params![id],
             )?;
             Ok(())
         })
@@ -548,6 +693,7 @@ fn store_server_view(
             "UPDATE account SET server_view = ?1, etag = ?2, synced_at = ?3 WHERE id = 1",
             params![to_json(account)?, etag.map(ETag::as_str), ms(now)],
         )?;
+        write_balance(tx, &account.balance, now)?;
     } else {
         tx.execute(
             "UPDATE account SET synced_at = ?1 WHERE id = 1",
@@ -587,9 +733,57 @@ fn recompute_view(tx: &Transaction<'_>) -> CacheResult<()> {
 
 fn wipe_in(tx: &Transaction<'_>) -> CacheResult<()> {
     tx.execute_batch(
-        "DELETE FROM account; DELETE FROM members; DELETE FROM sessions; DELETE FROM edit_queue;",
+        "DELETE FROM account; DELETE FROM members; DELETE FROM sessions; DELETE FROM edit_queue; \
+         DELETE FROM balance; DELETE FROM low_balance_alert; DELETE FROM event_stream;",
     )?;
     Ok(())
+}
+
+fn read_balance(c: &Connection) -> CacheResult<Option<CachedBalance>> {
+    let row: Option<(i64, String, i64)> = c
+        .query_row(
+            "SELECT amount_minor, currency, synced_at FROM balance WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(amount_minor, currency, at)| {
+        let currency = Currency::parse(&currency)
+            .map_err(|e| CacheError::Corrupt(format!("balance currency: {}", e.message)))?;
+        Ok(CachedBalance {
+            balance: BalanceView {
+                amount_minor,
+                currency,
+            },
+            synced_at: from_ms(at),
+        })
+    })
+    .transpose()
+}
+
+fn write_balance(c: &Connection, balance: &BalanceView, now: DateTime<Utc>) -> CacheResult<()> {
+    c.execute(
+        "INSERT INTO balance (id, amount_minor, currency, synced_at) VALUES (1, ?1, ?2, ?3) \
+         ON CONFLICT (id) DO UPDATE SET amount_minor = excluded.amount_minor, \
+         currency = excluded.currency, synced_at = excluded.synced_at",
+        params![balance.amount_minor, balance.currency.as_str(), ms(now)],
+    )?;
+    Ok(())
+}
+
+fn read_alert_state(c: &Connection) -> CacheResult<AlertState> {
+    let raw: Option<String> = c
+        .query_row(
+            "SELECT state FROM low_balance_alert WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match raw {
+        None => Ok(AlertState::Armed),
+        Some(raw) => AlertState::parse(&raw)
+            .ok_or_else(|| CacheError::Corrupt(format!("low-balance alert state \"{raw}\""))),
+    }
 }
 
 fn read_list<T: serde::de::DeserializeOwned>(
@@ -811,6 +1005,103 @@ mod tests {
 
         assert_eq!(after.server_version, 9);
         assert_eq!(after.etag, ETag::parse("\"9\""));
+    }
+
+    #[test]
+    fn a_pushed_balance_updates_the_balance_row_and_the_view_but_keeps_the_etag_and_queue() {
+        let (cache, _dir) = signed_in_cache();
+        cache
+            .server_account(&view(2), ETag::parse("\"2-10000\"").as_ref(), Utc::now())
+            .expect("fetched");
+        cache
+            .enqueue(vec![Pref::Language(Language::Es)], Utc::now())
+            .expect("enqueue");
+        let eur = account_model::Currency::parse("EUR").expect("EUR");
+        let pushed = BalanceView {
+            amount_minor: 4_200,
+            currency: eur,
+        };
+
+        let (stored, changed) = cache.set_balance(pushed, Utc::now()).expect("stored");
+        let (_, again) = cache.set_balance(pushed, Utc::now()).expect("stored");
+        let account = cache.account().expect("read").expect("cached");
+
+        assert!(changed);
+        assert!(!again, "the same balance is not a change");
+        assert_eq!(stored.balance, pushed);
+        assert_eq!(
+            cache.balance().expect("read").map(|b| b.balance),
+            Some(pushed)
+        );
+        assert_eq!(account.view.balance, pushed);
+        assert_eq!(
+            account.view.language,
+            Language::Es,
+            "queued edits stay on top"
+        );
+        assert_eq!(account.etag, ETag::parse("\"2-10000\""));
+    }
+
+    #[test]
+    fn the_alert_state_is_stored_and_a_second_evaluation_below_the_threshold_stays_quiet() {
+        let (cache, _dir) = signed_in_cache();
+        let mut billing = view(2);
+        billing.notifications.low_balance = Some(account_model::dto::LowBalanceView {
+            enabled: true,
+            threshold_minor: 20_000,
+            channels: vec![account_model::Channel::Desktop],
+        });
+        cache
+            .server_account(&billing, None, Utc::now())
+            .expect("fetched");
+
+        let first = cache.evaluate_alert(Utc::now()).expect("evaluated");
+        let second = cache.evaluate_alert(Utc::now()).expect("evaluated");
+
+        let alert = first.expect("10 000 < 20 000 fires");
+        assert_eq!(alert.balance_minor, 10_000);
+        assert_eq!(alert.threshold_minor, 20_000);
+        assert_eq!(second, None);
+        assert_eq!(cache.alert_state().expect("read"), AlertState::Fired);
+        cache.wipe().expect("wipe");
+        assert_eq!(cache.alert_state().expect("read"), AlertState::Armed);
+    }
+
+    #[test]
+    fn a_cache_from_the_first_schema_gets_its_balance_row_from_the_cached_account() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cache.sqlite3");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+            let json = to_json(&view(3)).expect("json");
+            conn.execute(
+                "INSERT INTO account (id, server, user_id, server_view, view, synced_at) \
+                 VALUES (1, 'http://server/', 7, ?1, ?1, 1000)",
+                params![json],
+            )
+            .expect("account");
+        }
+
+        let cache = Cache::open(&path).expect("migrated");
+        let balance = cache.balance().expect("read").expect("backfilled");
+
+        assert_eq!(balance.balance.amount_minor, 10_000);
+        assert_eq!(balance.balance.currency.as_str(), "EUR");
+        assert_eq!(balance.synced_at, from_ms(1000));
+        assert_eq!(cache.last_event_id().expect("read"), None);
+    }
+
+    #[test]
+    fn the_last_event_id_only_moves_forward() {
+        let (cache, _dir) = signed_in_cache();
+
+        cache.set_last_event_id(9).expect("stored");
+        cache.set_last_event_id(4).expect("stored");
+
+        assert_eq!(cache.last_event_id().expect("read"), Some(9));
     }
 
     #[test]

@@ -17,12 +17,16 @@
 //! - The token is read from the [`TokenStore`] when needed and never written anywhere
 //!   else; signing out revokes the server session, deletes the token, wipes the cache.
 //!
-//! Extension point — live events and balance (not built here): the event-stream
-//! consumer and balance watcher will live beside this engine, hold a clone of it, and
-//! (a) feed every "settings changed elsewhere" event to [`SyncEngine::ingest_account`],
-//! (b) call [`SyncEngine::refresh`] when the stream reconnects after a gap, and
-//! (c) publish balance through a new `Change` variant and a new cache table added by a
-//! migration. Nothing in the engine assumes polling is the only source of updates.
+//! - Balance and live updates: [`SyncEngine::run_events`] (in `live`) consumes the
+//!   server's event stream and feeds it in here: pushed balances are cached and
+//!   published as [`Change::Balance`]; "account changed" with a newer version and
+//!   `resync` trigger a refresh; every (re)connection refreshes, so nothing missed
+//!   during a gap stays missing. Without the stream it polls with a conditional `GET`.
+//! - Every time the cached balance or account changes (a fetch, a push, an edit) the
+//!   low-balance alert is evaluated ([`crate::alert`]) and a firing alert is published
+//!   as [`Change::LowBalanceAlert`] after its state was stored: at most once per
+//!   crossing even across a crash (a crash between the two loses that one
+//!   notification rather than repeating it).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -35,7 +39,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use tokio::sync::{Mutex, broadcast, watch};
 
-use crate::cache::{Cache, CacheResult, CachedAccount, Synced};
+use crate::alert::LowBalanceAlert;
+use crate::cache::{Cache, CacheResult, CachedAccount, CachedBalance, Synced};
 use crate::edit::{self, Pref, PreferencesEdit};
 use crate::error::CoreError;
 use crate::os::RegionDefaults;
@@ -43,6 +48,9 @@ use crate::tokens::TokenStore;
 
 /// The cache file's name inside the data directory.
 pub const CACHE_FILE: &str = "cache.sqlite3";
+
+mod live;
+pub use live::{EventsConfig, EventsEnded};
 
 /// How to build an engine.
 #[derive(Debug, Clone)]
@@ -86,6 +94,9 @@ pub struct SyncState {
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Edits not yet acknowledged by the server.
     pub pending_edits: usize,
+    /// True while the live event stream is connected (updates arrive by push); false
+    /// while the app falls back to polling or is offline.
+    pub live: bool,
 }
 
 /// Queued writes the server refused because another device changed the same fields
@@ -134,6 +145,13 @@ pub enum Change {
     Conflict(Conflict),
     Rejected(RejectedEdit),
     SignedOut,
+    /// The organization's balance changed (pushed, polled or fetched).
+    Balance(CachedBalance),
+    /// The balance crossed below the user's threshold: raise a native notification.
+    LowBalanceAlert(LowBalanceAlert),
+    /// The server ended this session (revoked elsewhere, expired): sign in again. The
+    /// token was deleted; the cache and queued edits are kept for the same user.
+    SessionEnded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +207,7 @@ impl SyncEngine {
             connectivity: Connectivity::Offline,
             last_synced_at: cached.as_ref().and_then(|c| c.synced_at),
             pending_edits: cached.as_ref().map_or(0, |c| c.pending_edits),
+            live: false,
         });
         let (changes, _) = broadcast::channel(64);
         Ok(Self {
@@ -259,6 +278,10 @@ impl SyncEngine {
             .await?
             .ok_or(CoreError::SignedOut)?;
         self.publish(Change::Account(Box::new(account.clone())));
+        if let Some(balance) = self.db(|c| c.balance()).await? {
+            self.publish(Change::Balance(balance));
+        }
+        self.check_alert().await;
         Ok(account)
     }
 
@@ -283,6 +306,7 @@ impl SyncEngine {
             connectivity: Connectivity::Offline,
             last_synced_at: None,
             pending_edits: 0,
+            live: false,
         });
         self.publish(Change::SignedOut);
         Ok(SignOutOutcome { revoked_on_server })
@@ -321,6 +345,17 @@ impl SyncEngine {
     }
 
     async fn refresh_with(&self, token: &SecretString) -> Result<CachedAccount, CoreError> {
+        let account = self.refresh_account(token).await?;
+        self.pull_sessions(token).await?;
+        if matches!(account.view.role, Role::Owner | Role::Admin) {
+            self.pull_members(token).await?;
+        }
+        Ok(account)
+    }
+
+    /// Flushes queued edits, then fetches the account with a conditional `GET`: what
+    /// the fallback poll does.
+    async fn refresh_account(&self, token: &SecretString) -> Result<CachedAccount, CoreError> {
         let report = self.flush_queue().await?;
         if report.offline {
             let cause = self
@@ -353,17 +388,16 @@ impl SyncEngine {
                     .ok_or(CoreError::SignedOut)?
             }
             AccountFetch::Fresh(view, tag) => {
+                let before = self.db(|c| c.balance()).await?;
                 let account = self
                     .db(move |c| c.server_account(&view, Some(&tag), now))
                     .await?;
                 self.publish(Change::Account(Box::new(account.clone())));
+                self.publish_balance_if_changed(before).await?;
                 account
             }
         };
-        self.pull_sessions(token).await?;
-        if matches!(account.view.role, Role::Owner | Role::Admin) {
-            self.pull_members(token).await?;
-        }
+        self.check_alert().await;
         Ok(account)
     }
 
@@ -398,11 +432,68 @@ impl SyncEngine {
     /// on top of it.
     pub async fn ingest_account(&self, account: AccountView) -> Result<CachedAccount, CoreError> {
         let now = Utc::now();
+        let before = self.db(|c| c.balance()).await?;
         let cached = self
             .db(move |c| c.server_account(&account, None, now))
             .await?;
         self.publish(Change::Account(Box::new(cached.clone())));
+        self.publish_balance_if_changed(before).await?;
+        self.check_alert().await;
         Ok(cached)
+    }
+
+    /// The stored low-balance alert state (for diagnostics and tests).
+    pub async fn alert_state(&self) -> Result<crate::alert::AlertState, CoreError> {
+        self.db(|c| c.alert_state()).await
+    }
+
+    /// The cached balance and when the server last confirmed it, without the network.
+    pub async fn cached_balance(&self) -> Result<Option<CachedBalance>, CoreError> {
+        self.db(|c| c.balance()).await
+    }
+
+    /// Stores a balance the server pushed, publishes it when it changed, and
+    /// re-evaluates the low-balance alert.
+    pub(crate) async fn ingest_balance(
+        &self,
+        balance: account_model::dto::BalanceView,
+    ) -> Result<CachedBalance, CoreError> {
+        let now = Utc::now();
+        let (cached, changed) = self.db(move |c| c.set_balance(balance, now)).await?;
+        self.mark(Connectivity::Online, Some(now));
+        if changed {
+            self.publish(Change::Balance(cached));
+            if let Some(account) = self.db(|c| c.account()).await? {
+                self.publish(Change::Account(Box::new(account)));
+            }
+        }
+        self.check_alert().await;
+        Ok(cached)
+    }
+
+    async fn publish_balance_if_changed(
+        &self,
+        before: Option<CachedBalance>,
+    ) -> Result<(), CoreError> {
+        let after = self.db(|c| c.balance()).await?;
+        if let Some(after) = after
+            && before.map(|b| b.balance) != Some(after.balance)
+        {
+            self.publish(Change::Balance(after));
+        }
+        Ok(())
+    }
+
+    /// Evaluates the low-balance alert against the cache and publishes it when it
+    /// fires. A failure here must not fail the refresh or edit that triggered it: it
+    /// is logged, and the next evaluation catches up.
+    pub(crate) async fn check_alert(&self) {
+        let now = Utc::now();
+        match self.db(move |c| c.evaluate_alert(now)).await {
+            Ok(Some(alert)) => self.publish(Change::LowBalanceAlert(alert)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "evaluating the low-balance alert failed"),
+        }
     }
 
     // ---------- offline-capable edits ----------
@@ -448,6 +539,8 @@ impl SyncEngine {
             .state
             .send_modify(|s| s.pending_edits = queued.pending_edits);
         self.publish(Change::Account(Box::new(queued.clone())));
+        // A threshold edit counts at once, online or not.
+        self.check_alert().await;
         let flushed = self.flush_queue().await;
         let account = self
             .db(|c| c.account())
@@ -535,6 +628,9 @@ impl SyncEngine {
             }
         }
         report.pending = self.db(|c| c.pending_edits()).await?;
+        if report.acknowledged > 0 || !report.conflicts.is_empty() || !report.rejected.is_empty() {
+            self.check_alert().await;
+        }
         let pending = report.pending;
         self.inner.state.send_modify(|s| s.pending_edits = pending);
         Ok(report)

@@ -8,9 +8,12 @@
 //! - [`TokenStore`]: where the session token lives (OS keyring; in memory for tests).
 //! - [`RegionDefaults`]: language, country and time zone detected from the OS.
 //!
-//! Balance, low-balance alert state and the live event stream come later; see the
-//! extension point documented in [`engine`].
+//! - [`alert`]: when the desktop raises a low-balance notification (pure logic; its
+//!   state is persisted in the cache).
+//! - [`SyncEngine::run_events`]: the live event stream (balance, settings changed
+//!   elsewhere, session revoked) with a conditional-`GET` poll as the fallback.
 
+pub mod alert;
 pub mod cache;
 pub mod edit;
 pub mod engine;
@@ -18,11 +21,12 @@ mod error;
 pub mod os;
 pub mod tokens;
 
-pub use cache::{Cache, CacheError, CachedAccount, Synced};
+pub use alert::{AlertRule, AlertState, LowBalanceAlert};
+pub use cache::{Cache, CacheError, CachedAccount, CachedBalance, Synced};
 pub use edit::{Pref, PreferencesEdit};
 pub use engine::{
-    CACHE_FILE, Change, Conflict, Connectivity, EditOutcome, EngineConfig, FlushReport,
-    RejectedEdit, SignOutOutcome, SyncEngine, SyncState,
+    CACHE_FILE, Change, Conflict, Connectivity, EditOutcome, EngineConfig, EventsConfig,
+    EventsEnded, FlushReport, RejectedEdit, SignOutOutcome, SyncEngine, SyncState,
 };
 pub use error::CoreError;
 pub use os::RegionDefaults;

@@ -20,8 +20,10 @@ pub struct TestServer {
     pub app: App,
     pub clock: ManualClock,
     pub client: Client,
-    org_id: i64,
-    _dir: tempfile::TempDir,
+    /// What the server was started with (`listen` is the address it got).
+    pub config: Config,
+    pub org_id: i64,
+    pub dir: tempfile::TempDir,
 }
 
 pub fn password() -> SecretString {
@@ -29,8 +31,13 @@ pub fn password() -> SecretString {
 }
 
 pub async fn spawn_server() -> TestServer {
+    spawn_server_with(|_| {}).await
+}
+
+/// A server whose configuration `adjust` changed first (heartbeat, service token...).
+pub async fn spawn_server_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         database_path: dir.path().join("account.db"),
         delivery: DeliveryMode::Hold,
@@ -39,10 +46,12 @@ pub async fn spawn_server() -> TestServer {
         )),
         ..Config::default()
     };
+    adjust(&mut config);
     let clock = ManualClock::new(chrono::Utc::now());
-    let app = App::spawn(config, Arc::new(clock.clone()))
+    let app = App::spawn(config.clone(), Arc::new(clock.clone()))
         .await
         .expect("server starts");
+    config.listen = app.addr;
     let now = app.services.now_ms();
     let org_id = app
         .services
@@ -56,8 +65,9 @@ pub async fn spawn_server() -> TestServer {
         app,
         clock,
         client,
+        config,
         org_id,
-        _dir: dir,
+        dir,
     }
 }
 

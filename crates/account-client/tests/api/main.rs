@@ -2,5 +2,6 @@
 //! HTTP, a real SQLite file per test.
 
 mod calls;
+mod events;
 mod failures;
 mod helpers;

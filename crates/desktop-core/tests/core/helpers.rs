@@ -100,6 +100,36 @@ impl TestServer {
         self.app = Some(app);
     }
 
+    /// A top-up (positive) or charge (negative) through the server's balance service,
+    /// as the service API would make it. Returns the balance after it.
+    pub async fn adjust(&self, amount_minor: i64, key: &str) -> i64 {
+        self.app()
+            .services
+            .adjust_balance(self.org_id, amount_minor, key, None)
+            .await
+            .expect("balance adjusted")
+            .balance_after_minor
+    }
+
+    /// The same while the server is stopped: straight on its database file, as the
+    /// CLI's `balance adjust` would, so the event waits in the stored history.
+    pub async fn adjust_while_stopped(&self, amount_minor: i64, key: &str) -> i64 {
+        assert!(self.app.is_none(), "the server is stopped");
+        let services = account_server::service::Services::new(
+            account_server::store::Db::open(&self.config.database_path)
+                .await
+                .expect("db"),
+            Arc::new(self.config.clone()),
+            Arc::new(self.clock.clone()),
+        )
+        .expect("services");
+        services
+            .adjust_balance(self.org_id, amount_minor, key, None)
+            .await
+            .expect("balance adjusted")
+            .balance_after_minor
+    }
+
     pub async fn add_user(&self, role: Role, email: &str) -> i64 {
         let app = self.app();
         let hash = app.services.hasher.hash(password()).await.expect("hash");

@@ -5,4 +5,5 @@
 mod crash;
 mod helpers;
 mod keyring;
+mod live;
 mod sync;
