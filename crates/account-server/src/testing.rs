@@ -15,6 +15,7 @@ use secrecy::SecretString;
 use crate::App;
 use crate::clock::{Clock, ManualClock};
 use crate::config::{Config, DeliveryMode};
+use crate::service::Services;
 use crate::store::outbox::{self, Filter, OutboxMessage};
 use crate::store::{orgs, users};
 
@@ -39,6 +40,65 @@ pub fn config(dir: &std::path::Path) -> Config {
     }
 }
 
+/// Creates the test organization ("Acme Marketing", EUR, [`START_BALANCE_MINOR`]).
+pub async fn create_organization(services: &Services) -> anyhow::Result<i64> {
+    let now = services.now_ms();
+    Ok(services
+        .db
+        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", START_BALANCE_MINOR, now))
+        .await?)
+}
+
+/// Adds a user named "Test Person" with [`PASSWORD`] to `organization_id`; returns its id.
+pub async fn add_user(
+    services: &Services,
+    organization_id: i64,
+    role: Role,
+    email: &str,
+    phone: Option<&str>,
+) -> anyhow::Result<i64> {
+    let hash = services.hasher.hash(SecretString::from(PASSWORD)).await?;
+    let email = Email::parse(email)?;
+    let phone = phone.map(PhoneNumber::parse).transpose()?;
+    let now = services.now_ms();
+    Ok(services
+        .db
+        .write(move |tx| {
+            users::insert(
+                tx,
+                &users::NewUser {
+                    organization_id,
+                    name: "Test Person",
+                    email: &email,
+                    phone: phone.as_ref(),
+                    role,
+                    password_hash: &hash,
+                    low_balance: None,
+                },
+                now,
+            )
+        })
+        .await?)
+}
+
+/// Every message queued for `recipient`, oldest first.
+pub async fn outbox(services: &Services, recipient: &str) -> anyhow::Result<Vec<OutboxMessage>> {
+    let filter = Filter {
+        recipient: Some(recipient.to_owned()),
+        ..Filter::default()
+    };
+    Ok(services.db.call(move |c| outbox::list(c, &filter)).await?)
+}
+
+/// The 6-digit code in the newest message to `recipient`.
+pub async fn last_code(services: &Services, recipient: &str) -> anyhow::Result<String> {
+    let messages = outbox(services, recipient).await?;
+    let last = messages
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("no message to {recipient}"))?;
+    extract_code(&last.body).ok_or_else(|| anyhow::anyhow!("no code in: {}", last.body))
+}
+
 /// A running server with one organization ("Acme Marketing", EUR).
 #[derive(Debug)]
 pub struct Fixture {
@@ -57,12 +117,7 @@ impl Fixture {
         tweak(&mut config);
         let clock = ManualClock::new(chrono::Utc::now());
         let app = App::spawn(config.clone(), Arc::new(clock.clone())).await?;
-        let now = app.services.now_ms();
-        let org_id = app
-            .services
-            .db
-            .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", START_BALANCE_MINOR, now))
-            .await?;
+        let org_id = create_organization(&app.services).await?;
         Ok(Self {
             app,
             config,
@@ -115,35 +170,7 @@ impl Fixture {
         email: &str,
         phone: Option<&str>,
     ) -> anyhow::Result<i64> {
-        let hash = self
-            .app
-            .services
-            .hasher
-            .hash(SecretString::from(PASSWORD))
-            .await?;
-        let email = Email::parse(email)?;
-        let phone = phone.map(PhoneNumber::parse).transpose()?;
-        let (org, now) = (self.org_id, self.app.services.now_ms());
-        Ok(self
-            .app
-            .services
-            .db
-            .write(move |tx| {
-                users::insert(
-                    tx,
-                    &users::NewUser {
-                        organization_id: org,
-                        name: "Test Person",
-                        email: &email,
-                        phone: phone.as_ref(),
-                        role,
-                        password_hash: &hash,
-                        low_balance: None,
-                    },
-                    now,
-                )
-            })
-            .await?)
+        add_user(&self.app.services, self.org_id, role, email, phone).await
     }
 
     /// Sets preference fields straight in the store (values the API would refuse too).
@@ -163,25 +190,12 @@ impl Fixture {
 
     /// Every message queued for `recipient`, oldest first.
     pub async fn outbox(&self, recipient: &str) -> anyhow::Result<Vec<OutboxMessage>> {
-        let filter = Filter {
-            recipient: Some(recipient.to_owned()),
-            ..Filter::default()
-        };
-        Ok(self
-            .app
-            .services
-            .db
-            .call(move |c| outbox::list(c, &filter))
-            .await?)
+        outbox(&self.app.services, recipient).await
     }
 
     /// The 6-digit code in the newest message to `recipient`.
     pub async fn last_code(&self, recipient: &str) -> anyhow::Result<String> {
-        let messages = self.outbox(recipient).await?;
-        let last = messages
-            .last()
-            .ok_or_else(|| anyhow::anyhow!("no message to {recipient}"))?;
-        extract_code(&last.body).ok_or_else(|| anyhow::anyhow!("no code in: {}", last.body))
+        last_code(&self.app.services, recipient).await
     }
 }
 

@@ -6,15 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use account_client::{Client, ClientConfig};
-use account_model::{Email, PhoneNumber, Role};
+use account_model::Role;
 use account_server::App;
 use account_server::clock::ManualClock;
-use account_server::config::{Config, DeliveryMode};
-use account_server::store::outbox::{self, Filter};
-use account_server::store::{orgs, users};
+use account_server::config::Config;
+use account_server::testing;
 use secrecy::SecretString;
 
-pub const PASSWORD: &str = "plum kettle orbit lantern";
+pub use account_server::testing::PASSWORD;
 
 pub struct TestServer {
     pub app: App,
@@ -37,26 +36,14 @@ pub async fn spawn_server() -> TestServer {
 /// A server whose configuration `adjust` changed first (heartbeat, service token...).
 pub async fn spawn_server_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_path: dir.path().join("account.db"),
-        delivery: DeliveryMode::Hold,
-        code_secret: Some(SecretString::from(
-            "test code secret of at least thirty-two chars",
-        )),
-        ..Config::default()
-    };
+    let mut config = testing::config(dir.path());
     adjust(&mut config);
     let clock = ManualClock::new(chrono::Utc::now());
     let app = App::spawn(config.clone(), Arc::new(clock.clone()))
         .await
         .expect("server starts");
     config.listen = app.addr;
-    let now = app.services.now_ms();
-    let org_id = app
-        .services
-        .db
-        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", 10_000, now))
+    let org_id = testing::create_organization(&app.services)
         .await
         .expect("org");
     let base = format!("http://{}", app.addr);
@@ -83,36 +70,15 @@ pub fn client_for(base: &str) -> Client {
 impl TestServer {
     /// Adds a user with [`PASSWORD`] and a Spanish phone number to the organization.
     pub async fn add_user(&self, role: Role, email: &str) -> i64 {
-        let hash = self
-            .app
-            .services
-            .hasher
-            .hash(password())
-            .await
-            .expect("hash");
-        let email = Email::parse(email).expect("email");
-        let phone = PhoneNumber::parse("+34600123456").expect("phone");
-        let (org, now) = (self.org_id, self.app.services.now_ms());
-        self.app
-            .services
-            .db
-            .write(move |tx| {
-                users::insert(
-                    tx,
-                    &users::NewUser {
-                        organization_id: org,
-                        name: "Test Person",
-                        email: &email,
-                        phone: Some(&phone),
-                        role,
-                        password_hash: &hash,
-                        low_balance: None,
-                    },
-                    now,
-                )
-            })
-            .await
-            .expect("user")
+        testing::add_user(
+            &self.app.services,
+            self.org_id,
+            role,
+            email,
+            Some("+34600123456"),
+        )
+        .await
+        .expect("user")
     }
 
     /// Adds a user and signs them in through the client; returns the token.
@@ -127,21 +93,8 @@ impl TestServer {
 
     /// The 6-digit code in the newest message queued for `recipient`.
     pub async fn last_code(&self, recipient: &str) -> String {
-        let filter = Filter {
-            recipient: Some(recipient.to_owned()),
-            ..Filter::default()
-        };
-        let messages = self
-            .app
-            .services
-            .db
-            .call(move |c| outbox::list(c, &filter))
+        testing::last_code(&self.app.services, recipient)
             .await
-            .expect("outbox");
-        let body = &messages.last().expect("a message was queued").body;
-        body.split(|c: char| !c.is_ascii_digit())
-            .find(|run| run.len() == 6)
-            .expect("the message has a code")
-            .to_owned()
+            .expect("code")
     }
 }

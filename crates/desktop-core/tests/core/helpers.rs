@@ -7,19 +7,18 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use account_client::{AccountFetch, Client, ClientConfig};
+use account_model::Role;
 use account_model::dto::AccountView;
-use account_model::{Email, PhoneNumber, Role};
 use account_server::App;
 use account_server::clock::ManualClock;
-use account_server::config::{Config, DeliveryMode};
-use account_server::store::outbox::{self, Filter};
-use account_server::store::{orgs, users};
+use account_server::config::Config;
+use account_server::testing;
 use desktop_core::{
     EngineConfig, KeyringTokenStore, MemoryTokenStore, RegionDefaults, SyncEngine, TokenStore,
 };
 use secrecy::SecretString;
 
-pub const PASSWORD: &str = "plum kettle orbit lantern";
+pub use account_server::testing::PASSWORD;
 
 pub fn password() -> SecretString {
     SecretString::from(PASSWORD)
@@ -37,26 +36,14 @@ pub struct TestServer {
 
 pub async fn spawn_server() -> TestServer {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_path: dir.path().join("account.db"),
-        delivery: DeliveryMode::Hold,
-        code_secret: Some(SecretString::from(
-            "test code secret of at least thirty-two chars",
-        )),
-        ..Config::default()
-    };
+    let mut config = testing::config(dir.path());
     let clock = ManualClock::new(chrono::Utc::now());
     let app = App::spawn(config.clone(), Arc::new(clock.clone()))
         .await
         .expect("server starts");
     // Restarts bind the same address, so the desktop finds the server where it was.
     config.listen = app.addr;
-    let now = app.services.now_ms();
-    let org_id = app
-        .services
-        .db
-        .write(move |tx| orgs::insert(tx, "Acme Marketing", "EUR", 10_000, now))
+    let org_id = testing::create_organization(&app.services)
         .await
         .expect("org");
     TestServer {
@@ -130,29 +117,10 @@ impl TestServer {
             .balance_after_minor
     }
 
+    /// Adds a user with [`PASSWORD`] and a Spanish phone number.
     pub async fn add_user(&self, role: Role, email: &str) -> i64 {
-        let app = self.app();
-        let hash = app.services.hasher.hash(password()).await.expect("hash");
-        let email = Email::parse(email).expect("email");
-        let phone = PhoneNumber::parse("+34600123456").expect("phone");
-        let (org, now) = (self.org_id, app.services.now_ms());
-        app.services
-            .db
-            .write(move |tx| {
-                users::insert(
-                    tx,
-                    &users::NewUser {
-                        organization_id: org,
-                        name: "Test Person",
-                        email: &email,
-                        phone: Some(&phone),
-                        role,
-                        password_hash: &hash,
-                        low_balance: None,
-                    },
-                    now,
-                )
-            })
+        let services = &self.app().services;
+        testing::add_user(services, self.org_id, role, email, Some("+34600123456"))
             .await
             .expect("user")
     }
@@ -177,23 +145,11 @@ impl TestServer {
         }
     }
 
+    /// The 6-digit code in the newest message queued for `recipient`.
     pub async fn last_code(&self, recipient: &str) -> String {
-        let filter = Filter {
-            recipient: Some(recipient.to_owned()),
-            ..Filter::default()
-        };
-        let messages = self
-            .app()
-            .services
-            .db
-            .call(move |c| outbox::list(c, &filter))
+        testing::last_code(&self.app().services, recipient)
             .await
-            .expect("outbox");
-        let body = &messages.last().expect("a message was queued").body;
-        body.split(|c: char| !c.is_ascii_digit())
-            .find(|run| run.len() == 6)
-            .expect("the message has a code")
-            .to_owned()
+            .expect("code")
     }
 }
 
