@@ -235,6 +235,17 @@ pub async fn desktop(base: &str) -> Desktop {
     }
 }
 
+/// Adds a user to the server and signs them in on a fresh desktop.
+pub async fn signed_in(server: &TestServer, role: Role, email: &str) -> Desktop {
+    server.add_user(role, email).await;
+    let d = desktop(&server.base).await;
+    d.engine
+        .sign_in(email, &password())
+        .await
+        .expect("signed in");
+    d
+}
+
 impl Desktop {
     /// The same data directory and token store, as after an app restart.
     pub async fn reopen(&self, base: &str) -> SyncEngine {

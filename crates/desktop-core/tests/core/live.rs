@@ -18,7 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{Desktop, desktop, password, spawn_server};
+use crate::helpers::{Desktop, desktop, password, signed_in, spawn_server};
 
 /// Quick reconnects and a short poll, so the tests stay short.
 fn events_config() -> EventsConfig {
@@ -180,12 +180,7 @@ async fn proxy_without_events(upstream: std::net::SocketAddr) -> (String, Arc<At
 #[tokio::test]
 async fn a_balance_change_reaches_the_desktop_cache_and_subscribers_within_a_second() {
     let server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let mut changes = d.engine.subscribe_changes();
     let live = start_live(&d.engine);
     online(&d.engine).await;
@@ -223,12 +218,7 @@ async fn a_balance_change_reaches_the_desktop_cache_and_subscribers_within_a_sec
 #[tokio::test]
 async fn the_live_balance_survives_a_server_restart_including_a_change_made_while_it_was_down() {
     let mut server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let mut changes = d.engine.subscribe_changes();
     let live = start_live(&d.engine);
     online(&d.engine).await;
@@ -265,12 +255,7 @@ async fn the_live_balance_survives_a_server_restart_including_a_change_made_whil
 #[tokio::test]
 async fn revoking_the_session_elsewhere_ends_live_updates_reports_it_and_forgets_the_token() {
     let server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let mut changes = d.engine.subscribe_changes();
     let live = start_live(&d.engine);
     online(&d.engine).await;

@@ -5,7 +5,7 @@ use account_model::{Country, ErrorCode, Language, Role, Threshold};
 use desktop_core::{Change, Connectivity, Pref, PreferencesEdit};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::helpers::{desktop, password, spawn_server};
+use crate::helpers::{desktop, password, signed_in, spawn_server};
 
 #[tokio::test]
 async fn signing_in_sends_the_detected_region_and_caches_account_sessions_and_members() {
@@ -51,12 +51,7 @@ async fn signing_in_sends_the_detected_region_and_caches_account_sessions_and_me
 async fn with_the_server_down_the_cached_account_is_readable_with_its_last_sync_time_and_offline_state()
  {
     let mut server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let synced = d.engine.refresh().await.expect("refreshed");
     let mut states = d.engine.subscribe_state();
 
@@ -84,12 +79,7 @@ async fn with_the_server_down_the_cached_account_is_readable_with_its_last_sync_
 #[tokio::test]
 async fn a_conditional_refresh_of_an_unchanged_account_only_moves_the_sync_time() {
     let server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let first = d.engine.refresh().await.expect("refresh");
     let mut changes = d.engine.subscribe_changes();
 
@@ -208,12 +198,7 @@ async fn several_offline_edits_of_one_field_land_as_the_last_value_without_confl
 async fn a_field_changed_elsewhere_keeps_the_server_value_is_reported_and_the_other_field_still_lands()
  {
     let server = spawn_server().await;
-    server.add_user(Role::Billing, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Billing, "ana@example.com").await;
     let (phone, phone_token) = server.other_device("ana@example.com").await;
     let base = d
         .engine
@@ -277,12 +262,7 @@ async fn a_field_changed_elsewhere_keeps_the_server_value_is_reported_and_the_ot
 #[tokio::test]
 async fn password_email_and_phone_changes_fail_offline_with_a_clear_error_and_are_never_queued() {
     let mut server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     server.stop().await;
     let new = SecretString::from("violet harbor sandwich telescope");
 
@@ -320,12 +300,7 @@ async fn password_email_and_phone_changes_fail_offline_with_a_clear_error_and_ar
 #[tokio::test]
 async fn an_email_change_is_confirmed_online_and_the_cache_shows_the_new_address() {
     let server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
 
     let pending = d
         .engine
@@ -362,12 +337,7 @@ async fn an_email_change_is_confirmed_online_and_the_cache_shows_the_new_address
 async fn refusals_keep_the_servers_code_and_edits_beyond_the_users_permissions_are_refused_locally()
 {
     let server = spawn_server().await;
-    server.add_user(Role::Member, "max@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("max@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "max@example.com").await;
 
     let wrong = d
         .engine
@@ -401,12 +371,7 @@ async fn refusals_keep_the_servers_code_and_edits_beyond_the_users_permissions_a
 #[tokio::test]
 async fn signing_out_revokes_the_session_deletes_the_token_and_wipes_the_cache() {
     let mut server = spawn_server().await;
-    server.add_user(Role::Member, "ana@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("ana@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
     let token = d.tokens.get().expect("token store").expect("a token");
     server.stop().await;
     d.engine
@@ -468,12 +433,7 @@ async fn signing_in_as_someone_else_wipes_the_previous_users_cache_and_queue() {
 #[tokio::test]
 async fn after_sign_in_no_file_under_the_data_directory_contains_the_token() {
     let server = spawn_server().await;
-    server.add_user(Role::Owner, "olga@example.com").await;
-    let d = desktop(&server.base).await;
-    d.engine
-        .sign_in("olga@example.com", &password())
-        .await
-        .expect("signed in");
+    let d = signed_in(&server, Role::Owner, "olga@example.com").await;
     d.engine
         .apply_edit(PreferencesEdit::new().language(Language::De))
         .await
