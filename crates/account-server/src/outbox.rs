@@ -12,8 +12,10 @@
 //! A message is claimed (status `sending`, a lease of `delivery_lease_secs`) in one
 //! committed transaction before it is handed to the transport, and marked `sent` in
 //! another right after. A crash between the two leaves only that message claimed; when
-//! its lease runs out it is sent again. So a crash resends at most the messages that
-//! were in flight (one at a time per worker here), and nothing else is ever sent twice.
+//! its lease runs out it is sent again. A worker claims one message at a time, so a
+//! crash resends at most that one, and nothing else is ever sent twice. The outcome is
+//! recorded only if the claim still holds (same `attempts`), so a sender whose lease ran
+//! out cannot overwrite what the next one recorded.
 
 use std::io::Write;
 use std::time::Duration;
@@ -30,7 +32,8 @@ use crate::config::{Config, DeliveryMode, SmsConfig, SmtpConfig, SmtpTls};
 use crate::service::Services;
 use crate::store::outbox::{self, OutboxMessage};
 
-const BATCH: i64 = 20;
+/// Messages claimed per pass: one, so a lease only ever covers the message being sent.
+const BATCH: i64 = 1;
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where messages go.
@@ -181,12 +184,12 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
             Err(_) => Some("timed out".to_owned()),
         };
         let now = to_millis(services.now());
-        let id = m.id;
-        match error {
+        let (id, attempts) = (m.id, m.attempts);
+        let recorded = match error {
             None => {
                 services
                     .db
-                    .write(move |tx| outbox::mark_sent(tx, id, now))
+                    .write(move |tx| outbox::mark_sent(tx, id, attempts, now))
                     .await?
             }
             Some(error) => {
@@ -200,9 +203,15 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
                 tracing::warn!(id, channel = %m.channel, attempts = m.attempts, error = %error, final_failure = retry_at.is_none(), "delivery failed");
                 services
                     .db
-                    .write(move |tx| outbox::mark_failed(tx, id, &error, retry_at))
-                    .await?;
+                    .write(move |tx| outbox::mark_failed(tx, id, attempts, &error, retry_at))
+                    .await?
             }
+        };
+        if !recorded {
+            tracing::warn!(
+                id,
+                "the claim on this message expired while sending; another sender owns it now"
+            );
         }
     }
     Ok(claimed.len())

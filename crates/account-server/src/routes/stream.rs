@@ -139,7 +139,9 @@ pub async fn stream_events(
     let mut queue = VecDeque::new();
     let last = match resume {
         Some(id) => {
-            if oldest.is_some_and(|oldest| oldest > id + 1) {
+            // An id from before the kept history, or one this database never issued
+            // (it was recreated): the client must fetch the account again.
+            if id > latest || oldest.is_some_and(|oldest| oldest > id.saturating_add(1)) {
                 queue.push_back(sse(latest, &StreamEvent::Resync));
                 latest
             } else {

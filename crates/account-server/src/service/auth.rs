@@ -1,10 +1,12 @@
 //! Sign-in, sessions, re-authentication and the wrong-password lockout.
 //!
-//! Lockout: wrong passwords are counted per typed email (known or not, so the lock
-//! reveals nothing), on sign-in and on every re-authenticated change alike. After
+//! Lockout: password attempts are counted per typed email (known or not, so the lock
+//! reveals nothing), on sign-in and on every re-authenticated change alike. Each attempt
+//! is counted before its password is checked, in the transaction that checks the lock,
+//! so parallel guesses cannot slip past it; a correct password clears the count. After
 //! `failures_before_lockout` failures each further one locks for `lockout_base_secs`
 //! doubled per failure, capped at `lockout_max_secs`. While locked, the password is not
-//! even checked. A correct password clears the counter.
+//! even checked.
 
 use account_model::dto::{RegionDefaults, SessionView, SignInResponse};
 use account_model::{Country, Email, ErrorCode, Language, TimeZone};
@@ -44,30 +46,25 @@ impl Services {
         self.now_ms() - self.config.limits.session_idle_days * 24 * 3600 * 1000
     }
 
-    async fn ensure_not_locked(&self, key: &str) -> AppResult<()> {
-        let key = key.to_owned();
-        let state = self.db.call(move |c| throttle::get(c, &key)).await?;
-        let now = self.now_ms();
-        match state.locked_until {
-            Some(until) if until > now => Err(AppError::new(
-                ErrorCode::TooManyAttempts,
-                "too many wrong passwords; wait before trying again",
-            )
-            .retry_after((until - now + 999) / 1000)),
-            _ => Ok(()),
-        }
-    }
-
-    async fn record_password_result(&self, key: &str, correct: bool) -> AppResult<()> {
+    /// Refuses while `key` is locked; otherwise counts this attempt as a failure *before*
+    /// the password is checked, in the same transaction as the lock check. Concurrent
+    /// guesses therefore see each other: no more than `failures_before_lockout` of them
+    /// are ever checked before the lock applies. A correct password then clears the
+    /// count ([`Services::password_was_correct`]).
+    async fn reserve_attempt(&self, key: &str) -> AppResult<()> {
         let key = key.to_owned();
         let now = self.now_ms();
         let limits = self.config.limits.clone();
         self.db
             .write(move |tx| {
-                if correct {
-                    return throttle::clear(tx, &key);
-                }
                 let before = throttle::get(tx, &key)?;
+                if let Some(until) = before.locked_until.filter(|until| *until > now) {
+                    return Ok(Err(AppError::new(
+                        ErrorCode::TooManyAttempts,
+                        "too many wrong passwords; wait before trying again",
+                    )
+                    .retry_after((until - now + 999) / 1000)));
+                }
                 let failures = before.failures + 1;
                 let over = failures - limits.failures_before_lockout;
                 let locked_until = (over >= 0).then(|| {
@@ -85,9 +82,15 @@ impl Services {
                         locked_until,
                     },
                     now,
-                )
+                )?;
+                Ok(Ok(()))
             })
-            .await?;
+            .await?
+    }
+
+    async fn password_was_correct(&self, key: &str) -> AppResult<()> {
+        let key = key.to_owned();
+        self.db.write(move |tx| throttle::clear(tx, &key)).await?;
         Ok(())
     }
 
@@ -95,12 +98,14 @@ impl Services {
     /// toward the lockout like wrong sign-ins.
     pub async fn reauthenticate(&self, user: &UserRecord, password: SecretString) -> AppResult<()> {
         let key = throttle_key(user.email.as_str());
-        self.ensure_not_locked(&key).await?;
+        self.reserve_attempt(&key).await?;
         let ok = self
             .hasher
             .verify(Some(user.password_hash.clone()), password)
             .await?;
-        self.record_password_result(&key, ok).await?;
+        if ok {
+            self.password_was_correct(&key).await?;
+        }
         if ok {
             Ok(())
         } else {
@@ -135,7 +140,7 @@ impl Services {
             }
         };
         let key = throttle_key(email.as_str());
-        self.ensure_not_locked(&key).await?;
+        self.reserve_attempt(&key).await?;
         let user = {
             let email = email.clone();
             self.db.call(move |c| users::by_email(c, &email)).await?
@@ -144,7 +149,9 @@ impl Services {
             .hasher
             .verify(user.as_ref().map(|u| u.password_hash.clone()), password)
             .await?;
-        self.record_password_result(&key, ok).await?;
+        if ok {
+            self.password_was_correct(&key).await?;
+        }
         let user = match user {
             Some(user) if ok => user,
             _ => return Err(invalid()),

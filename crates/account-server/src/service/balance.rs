@@ -250,6 +250,15 @@ impl Services {
                 };
                 let currency = currency_of(&org)?;
                 let (adjustment, applied) = match balance::by_key(tx, organization_id, &key)? {
+                    Some(existing)
+                        if existing.amount_minor != amount_minor
+                            || existing.description != description =>
+                    {
+                        return Ok(Err(AppError::new(
+                            ErrorCode::IdempotencyKeyReused,
+                            format!("idempotencyKey \"{key}\" was used for a different adjustment"),
+                        )));
+                    }
                     Some(existing) => (existing, false),
                     None => {
                         let adjustment = balance::apply(

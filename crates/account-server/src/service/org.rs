@@ -42,11 +42,18 @@ impl Services {
         if !caller.user.role.can(Permission::ManageRoles) {
             return Err(AppError::forbidden("change roles; only an owner can"));
         }
-        let org = caller.user.organization_id;
+        let (org, caller_id) = (caller.user.organization_id, caller.user.id);
         let now = self.now_ms();
         let member = self
             .db
             .write(move |tx| -> StoreResult<AppResult<MemberView>> {
+                // The caller's role as of now, not as of sign-in: a demoted owner's
+                // request in flight must not still change roles.
+                let still_owner = users::by_id(tx, caller_id)?
+                    .is_some_and(|c| c.role.can(Permission::ManageRoles));
+                if !still_owner {
+                    return Ok(Err(AppError::forbidden("change roles; only an owner can")));
+                }
                 let Some(member) =
                     users::by_id(tx, member_id)?.filter(|m| m.organization_id == org)
                 else {

@@ -14,6 +14,7 @@ pub struct Adjustment {
     pub organization_id: i64,
     pub amount_minor: i64,
     pub balance_after: i64,
+    pub description: String,
     pub created_at: i64,
 }
 
@@ -49,7 +50,7 @@ pub fn by_key(
 ) -> StoreResult<Option<Adjustment>> {
     Ok(conn
         .query_row(
-            "SELECT id, organization_id, amount_minor, balance_after, created_at FROM balance_adjustments \
+            "SELECT id, organization_id, amount_minor, balance_after, description, created_at FROM balance_adjustments \
              WHERE organization_id = ?1 AND idempotency_key = ?2",
             params![organization_id, key],
             |r| {
@@ -58,7 +59,8 @@ pub fn by_key(
                     organization_id: r.get(1)?,
                     amount_minor: r.get(2)?,
                     balance_after: r.get(3)?,
-                    created_at: r.get(4)?,
+                    description: r.get(4)?,
+                    created_at: r.get(5)?,
                 })
             },
         )
@@ -89,6 +91,7 @@ pub fn apply(
         organization_id,
         amount_minor,
         balance_after,
+        description: description.to_owned(),
         created_at: now,
     })
 }

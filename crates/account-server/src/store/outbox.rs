@@ -129,30 +129,71 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> StoreResult<()> {
-    conn.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1",
-        params![id, now],
+/// Records a successful send, if this claim (`attempts`) still holds the message: a
+/// sender whose lease ran out cannot overwrite what the next one recorded.
+pub fn mark_sent(conn: &Connection, id: i64, attempts: i64, now: i64) -> StoreResult<bool> {
+    let n = conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?3, last_error = NULL \
+         WHERE id = ?1 AND status = 'sending' AND attempts = ?2",
+        params![id, attempts, now],
     )?;
-    Ok(())
+    Ok(n == 1)
 }
 
-/// A failed try: back to pending for another at `retry_at`, or `failed` for good.
+/// A failed try (same claim rule as [`mark_sent`]): back to pending for another at
+/// `retry_at`, or `failed` for good.
 pub fn mark_failed(
     conn: &Connection,
     id: i64,
+    attempts: i64,
     error: &str,
     retry_at: Option<i64>,
-) -> StoreResult<()> {
-    match retry_at {
+) -> StoreResult<bool> {
+    let n = match retry_at {
         Some(at) => conn.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-            params![id, at, error],
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?3, last_error = ?4 \
+             WHERE id = ?1 AND status = 'sending' AND attempts = ?2",
+            params![id, attempts, at, error],
         )?,
         None => conn.execute(
-            "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
-            params![id, error],
+            "UPDATE outbox SET status = 'failed', last_error = ?3 \
+             WHERE id = ?1 AND status = 'sending' AND attempts = ?2",
+            params![id, attempts, error],
         )?,
     };
-    Ok(())
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sender_whose_lease_ran_out_cannot_record_over_the_next_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::store::Db::open(dir.path().join("a.db"))
+            .await
+            .expect("db");
+        let outcome = db
+            .write(|tx| {
+                let message = NewMessage {
+                    user_id: None,
+                    channel: OutChannel::Email,
+                    recipient: "a@example.com",
+                    language: "en",
+                    kind: "password_changed",
+                    subject: "S",
+                    body: "B",
+                };
+                enqueue(tx, &message, 0)?;
+                let first = claim_due(tx, 0, 1_000, 1)?;
+                let second = claim_due(tx, 2_000, 1_000, 1)?; // the first lease ran out
+                let late = mark_sent(tx, first[0].id, first[0].attempts, 2_500)?;
+                let current = mark_sent(tx, second[0].id, second[0].attempts, 2_600)?;
+                Ok((first.len(), second[0].attempts, late, current))
+            })
+            .await
+            .expect("claims");
+        assert_eq!(outcome, (1, 2, false, true));
+    }
 }

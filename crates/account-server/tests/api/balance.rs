@@ -64,6 +64,12 @@ async fn the_same_idempotency_key_applies_once() {
     assert_eq!(second.body["applied"], false);
     assert_eq!(second.body["id"], first.body["id"]);
     assert_eq!(second.body["balanceAfterMinor"], 15_000);
+    let different = app.adjust(-50_000, "top-up-42").await;
+    assert_eq!(
+        different.code(),
+        "idempotency_key_reused",
+        "a reused key with another amount is refused"
+    );
     let third = app.adjust(1, "another-key").await;
     assert_eq!(
         third.body["balanceAfterMinor"], 15_001,

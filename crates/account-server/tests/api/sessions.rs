@@ -253,3 +253,40 @@ async fn detected_region_is_applied_on_first_sign_in_only() {
     let bad = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": { "timeZone": "Mars/Base" } })).await;
     assert_eq!(bad.code(), "invalid_time_zone");
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_lockout() {
+    let app = spawn_app().await;
+    app.add_user(Role::Member, "ana@example.com", None).await;
+    let mut guesses = Vec::new();
+    for i in 0..20 {
+        let (client, base) = (app.client.clone(), app.base.clone());
+        guesses.push(tokio::spawn(async move {
+            let reply = client
+                .post(format!("{base}/v1/sessions"))
+                .json(&json!({ "email": "ana@example.com", "password": format!("wrong guess number {i}") }))
+                .send()
+                .await
+                .expect("sent");
+            let body: serde_json::Value = reply.json().await.expect("json");
+            body["code"].as_str().unwrap_or("").to_owned()
+        }));
+    }
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.expect("joined").as_str() {
+            "invalid_credentials" => checked += 1,
+            "too_many_attempts" => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    assert_eq!(
+        checked, 5,
+        "only failures_before_lockout guesses are ever checked"
+    );
+    let right = app
+        .sign_in(json!({ "email": "ana@example.com", "password": PASSWORD }))
+        .await;
+    assert_eq!(right.code(), "too_many_attempts");
+}

@@ -178,3 +178,15 @@ async fn a_server_stops_promptly_while_streams_are_open() {
         "the stream ended"
     );
 }
+
+#[tokio::test]
+async fn an_event_id_this_server_never_issued_asks_the_client_to_resync() {
+    let app = spawn_app().await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+
+    for id in [i64::MAX, 1_000_000] {
+        let mut stream = app.events(&ana.token, Some(id)).await;
+        let first = stream.next(Duration::from_secs(2)).await.expect("an event");
+        assert_eq!(first.event, "resync", "Last-Event-ID {id}");
+    }
+}
