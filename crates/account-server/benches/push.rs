@@ -8,16 +8,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use account_model::{Email, Role};
+use account_model::Role;
 use account_server::App;
 use account_server::clock::SystemClock;
 use account_server::config::Config;
-use account_server::store::{orgs, users};
 use secrecy::SecretString;
 use serde_json::json;
 
 const TOKEN: &str = "benchmark service token, long enough";
-const PASSWORD: &str = "plum kettle orbit lantern";
+use account_server::testing::{self, PASSWORD};
 
 fn summary(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -66,35 +65,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = App::spawn(config, Arc::new(SystemClock)).await?;
     let base = format!("http://{}", app.addr);
-    let hash = app
-        .services
-        .hasher
-        .hash(SecretString::from(PASSWORD))
-        .await?;
-    let now = app.services.now_ms();
-    let org = app
-        .services
-        .db
-        .write(move |tx| {
-            let org = orgs::insert(tx, "Bench", "EUR", 1_000_000_000, now)?;
-            let email = Email::parse("bench@example.com")
-                .map_err(|e| account_server::store::StoreError::Corrupt(e.to_string()))?;
-            users::insert(
-                tx,
-                &users::NewUser {
-                    organization_id: org,
-                    name: "Bench",
-                    email: &email,
-                    phone: None,
-                    role: Role::Member,
-                    password_hash: &hash,
-                    low_balance: None,
-                },
-                now,
-            )?;
-            Ok(org)
-        })
-        .await?;
+    let org = testing::create_organization(&app.services).await?;
+    testing::add_user(&app.services, org, Role::Member, "bench@example.com", None).await?;
     let http = reqwest::Client::new();
 
     let mut sign_ins = Vec::new();

@@ -6,17 +6,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use account_client::ClientConfig;
-use account_model::{Email, Role};
+use account_model::Role;
 use account_server::App;
 use account_server::clock::SystemClock;
 use account_server::config::Config;
-use account_server::store::{orgs, users};
 use desktop_core::{
     Change, EngineConfig, EventsConfig, MemoryTokenStore, RegionDefaults, SyncEngine,
 };
 use secrecy::SecretString;
 
-const PASSWORD: &str = "plum kettle orbit lantern";
+use account_server::testing::{self, PASSWORD};
 const SAMPLES: usize = 100;
 
 #[tokio::main]
@@ -29,36 +28,8 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let app = App::spawn(config, Arc::new(SystemClock)).await?;
-    let now = app.services.now_ms();
-    let org = app
-        .services
-        .db
-        .write(move |tx| orgs::insert(tx, "Bench", "EUR", 1_000_000_000, now))
-        .await?;
-    let hash = app
-        .services
-        .hasher
-        .hash(SecretString::from(PASSWORD))
-        .await?;
-    let email = Email::parse("bench@example.com")?;
-    app.services
-        .db
-        .write(move |tx| {
-            users::insert(
-                tx,
-                &users::NewUser {
-                    organization_id: org,
-                    name: "Bench",
-                    email: &email,
-                    phone: None,
-                    role: Role::Member,
-                    password_hash: &hash,
-                    low_balance: None,
-                },
-                now,
-            )
-        })
-        .await?;
+    let org = testing::create_organization(&app.services).await?;
+    testing::add_user(&app.services, org, Role::Member, "bench@example.com", None).await?;
 
     let engine = SyncEngine::open(
         EngineConfig {
