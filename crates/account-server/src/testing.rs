@@ -106,7 +106,8 @@ pub struct Fixture {
     pub config: Config,
     pub clock: ManualClock,
     pub org_id: i64,
-    dir: tempfile::TempDir,
+    /// Holds the database file; dropping it deletes the folder.
+    pub dir: tempfile::TempDir,
 }
 
 impl Fixture {

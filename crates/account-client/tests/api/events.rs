@@ -94,14 +94,15 @@ async fn the_stream_survives_a_server_restart_and_resumes_with_the_change_made_w
         .expect("adjusted");
     let (seen, _) = next_event(&mut stream, Duration::from_secs(2)).await;
     let seen = seen.expect("an id");
-    let crate::helpers::TestServer {
+    let account_server::testing::Fixture {
         app,
         clock,
-        config,
+        mut config,
         org_id,
         dir: _dir,
-        ..
-    } = server;
+    } = server.fixture;
+    // The restart binds the address the first server got, so the stream finds it.
+    config.listen = app.addr;
 
     app.stop().await.expect("server stops");
     let lost = next(&mut stream, Duration::from_secs(5)).await;

@@ -2,27 +2,28 @@
 //! manual clock, users seeded straight into its store, and an `account_client::Client`
 //! pointed at it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use account_client::{Client, ClientConfig};
 use account_model::Role;
-use account_server::App;
-use account_server::clock::ManualClock;
 use account_server::config::Config;
-use account_server::testing;
+use account_server::testing::{self, Fixture};
 use secrecy::SecretString;
 
 pub use account_server::testing::PASSWORD;
 
+/// The shared server fixture plus a client pointed at it.
 pub struct TestServer {
-    pub app: App,
-    pub clock: ManualClock,
+    pub fixture: Fixture,
     pub client: Client,
-    /// What the server was started with (`listen` is the address it got).
-    pub config: Config,
-    pub org_id: i64,
-    pub dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Fixture;
+
+    fn deref(&self) -> &Fixture {
+        &self.fixture
+    }
 }
 
 pub fn password() -> SecretString {
@@ -35,27 +36,9 @@ pub async fn spawn_server() -> TestServer {
 
 /// A server whose configuration `adjust` changed first (heartbeat, service token...).
 pub async fn spawn_server_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = testing::config(dir.path());
-    adjust(&mut config);
-    let clock = ManualClock::new(chrono::Utc::now());
-    let app = App::spawn(config.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("server starts");
-    config.listen = app.addr;
-    let org_id = testing::create_organization(&app.services)
-        .await
-        .expect("org");
-    let base = format!("http://{}", app.addr);
-    let client = client_for(&base);
-    TestServer {
-        app,
-        clock,
-        client,
-        config,
-        org_id,
-        dir,
-    }
+    let fixture = Fixture::spawn(adjust).await.expect("server starts");
+    let client = client_for(&fixture.base_url());
+    TestServer { fixture, client }
 }
 
 /// A client with short waits, so retry and timeout tests stay fast.
