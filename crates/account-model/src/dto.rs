@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::locale::{Country, Language, TimeZone};
-use crate::password::Strength;
 use crate::prefs::Channel;
 use crate::role::{Permission, Role};
 use crate::{Email, PhoneNumber};
@@ -410,9 +409,6 @@ impl StreamEvent {
         }
     }
 }
-
-/// Re-exported so clients deserializing `/v1/password-strength` get the model type.
-pub type StrengthView = Strength;
 
 #[cfg(test)]
 mod tests {
