@@ -11,25 +11,34 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.85
 
-.PHONY: run test deps check lint openapi server clean-data help bench lower-balance
+.PHONY: run test deps check lint openapi server app clean-data help bench lower-balance
 
 help:
-	@echo "make run    start the backend on SQLite with the demo organization"
+	@echo "make run    start the backend on SQLite with the demo organization and open the app"
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
 	@echo "make bench  print the benchmarks (push latency, throughput, sign-in)"
 	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
 
-# System packages: a C compiler for the bundled SQLite, pkg-config, curl for `make run`'s
-# health check. Installed only when missing (apt-get, as root or through sudo).
+# System packages, installed only when missing (apt-get, as root or through sudo):
+# - build: a C compiler (bundled SQLite), pkg-config, and the WebKitGTK 4.1 / GTK /
+#   appindicator / D-Bus development files Tauri links;
+# - run and test: curl (health check), keyutils (session keyring), Xvfb + xauth (the
+#   window without a display), WebKitWebDriver (webkit2gtk-driver), dbus
+#   (dbus-run-session, dbus-monitor, dbus-send), ImageMagick (screenshots), x11-utils,
+#   xdotool (the benchmark closes the window with Ctrl+W).
+# Never dbus-x11: it makes GTK autolaunch a bus that outlives the app.
+APT_PACKAGES := build-essential pkg-config curl keyutils libwebkit2gtk-4.1-dev \
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev xvfb xauth webkit2gtk-driver \
+  dbus imagemagick x11-utils xdotool
+TAURI_DRIVER_VERSION := 2.1.0
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
 deps:
-	@missing=""; \
-	command -v cc >/dev/null || missing="$$missing build-essential"; \
-	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
-	command -v curl >/dev/null || missing="$$missing curl"; \
-	command -v keyctl >/dev/null || missing="$$missing keyutils"; \
+	@missing=$$(for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
+	  echo "installing:" $$missing; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -37,16 +46,38 @@ deps:
 	@v=$$(rustc --version | awk '{print $$2}'); \
 	if [ "$$(printf '%s\n' $(MIN_RUST) $$v | sort -V | head -1)" != "$(MIN_RUST)" ]; then \
 	  echo "Rust $$v is too old: $(MIN_RUST) or newer is needed (rustup update)"; exit 1; fi
+	@command -v tauri-driver >/dev/null && tauri-driver --help 2>&1 | grep -q . || { \
+	  echo "installing tauri-driver $(TAURI_DRIVER_VERSION)"; \
+	  cargo install tauri-driver --locked --version $(TAURI_DRIVER_VERSION) --quiet; }
 
 server: deps
 	cargo build --release -p account-server
 
-run: server
-	@mkdir -p "$(DATA_DIR)"
+# The app as it ships: release, UI embedded (custom-protocol), with the server.
+app: deps
+	cargo build --release --features account-desktop/custom-protocol -p account-desktop -p account-server
+
+# The backend on SQLite with the demo organization, and the app pointed at it. Quitting
+# the app (tray > Quit) stops the backend. Without a display (a headless machine) the
+# app runs under Xvfb.
+run: app
+	@mkdir -p "$(DATA_DIR)/desktop"
 	@echo "Database: $(DATA_DIR)/account.db   (reset with: make clean-data)"
-	ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" ACCOUNT_DELIVERY=development \
-	ACCOUNT_LISTEN=127.0.0.1:$(PORT) \
-	  "$(CARGO_TARGET_DIR)/release/account-server" serve --seed-demo
+	@ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" ACCOUNT_DELIVERY=development \
+	  ACCOUNT_LISTEN=127.0.0.1:$(PORT) "$(CARGO_TARGET_DIR)/release/account-server" serve --seed-demo & server=$$!; \
+	trap 'kill -TERM $$server 2>/dev/null; wait $$server 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 1 150); do curl -fsS http://127.0.0.1:$(PORT)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
+	curl -fsS http://127.0.0.1:$(PORT)/healthz >/dev/null || { echo "the backend did not start (is port $(PORT) taken? make run PORT=...)"; exit 1; }; \
+	echo; echo "Backend: http://127.0.0.1:$(PORT)   demo organization: Demo Marketing Co. (balance 60.00 EUR)"; \
+	echo "Sign in as owner@demo.example (or admin@, billing@, member@demo.example)"; \
+	echo "Password: plum kettle orbit lantern"; \
+	echo "In a second terminal, 'make lower-balance' charges 15.00 EUR: the tray balance drops below"; \
+	echo "the 50.00 EUR alert threshold and a native notification appears."; echo; \
+	app="$(CARGO_TARGET_DIR)/release/account-settings"; \
+	export ACCOUNT_SETTINGS_SERVER=http://127.0.0.1:$(PORT) ACCOUNT_SETTINGS_DATA_DIR="$(DATA_DIR)/desktop"; \
+	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then "$$app"; \
+	else echo "no display: running the app under Xvfb"; \
+	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- keyctl session - "$$app"; fi
 
 # Charges the demo organization (default 15.00 EUR) through the CLI, as billing would:
 # connected clients see the balance change and users below their threshold are alerted.

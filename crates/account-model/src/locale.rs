@@ -114,6 +114,14 @@ impl Country {
             .and_then(|part| Self::parse(part).ok())
     }
 
+    /// The international calling code (`34` for ES), for phone number pickers; `None`
+    /// for the few territories without their own numbering plan (e.g. AQ, BV).
+    pub fn calling_code(&self) -> Option<u16> {
+        phonenumber::metadata::DATABASE
+            .by_id(self.as_str())
+            .map(|m| m.country_code())
+    }
+
     pub fn as_str(&self) -> &str {
         // Built only from ASCII letters of the table above.
         std::str::from_utf8(&self.0).unwrap_or("ZZ")
@@ -200,6 +208,16 @@ mod tests {
         let unique: std::collections::BTreeSet<_> = codes.iter().collect();
         assert_eq!(unique.len(), 249);
         assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted");
+    }
+
+    #[test]
+    fn countries_know_their_calling_codes() {
+        let code = |c: &str| Country::parse(c).expect("country").calling_code();
+        assert_eq!(code("ES"), Some(34));
+        assert_eq!(code("US"), Some(1));
+        assert_eq!(code("PT"), Some(351));
+        let with_code = Country::all().filter(|c| c.calling_code().is_some()).count();
+        assert!(with_code > 230, "only {with_code} countries have a calling code");
     }
 
     #[test]

@@ -121,6 +121,9 @@ pub struct CachedAccount {
     pub synced_at: Option<DateTime<Utc>>,
     /// Edits written locally and not yet acknowledged by the server.
     pub pending_edits: usize,
+    /// The server's names of the fields those edits write (`language`,
+    /// `lowBalance.thresholdMinor`, …), so the UI can mark each one as pending.
+    pub pending_fields: BTreeSet<String>,
 }
 
 /// The organization's balance as last confirmed by the server.
@@ -648,6 +651,18 @@ fn count_queue(c: &Connection) -> CacheResult<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+fn queued_fields(c: &Connection) -> CacheResult<BTreeSet<String>> {
+    let mut stmt = c.prepare(
+        "SELECT DISTINCT json_extract(f.value, '$.field') \
+         FROM edit_queue AS q, json_each(q.fields) AS f",
+    )?;
+    let fields = stmt
+        .query_map([], |r| r.get::<_, Option<String>>(0))?
+        .filter_map(|f| f.transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(fields)
+}
+
 fn read_account(c: &Connection) -> CacheResult<Option<CachedAccount>> {
     let row: Option<(String, String, Option<String>, Option<i64>)> = c
         .query_row(
@@ -666,6 +681,7 @@ fn read_account(c: &Connection) -> CacheResult<Option<CachedAccount>> {
         etag: etag.as_deref().and_then(ETag::parse),
         synced_at: synced_at.map(from_ms),
         pending_edits: count_queue(c)?,
+        pending_fields: queued_fields(c)?,
     }))
 }
 
@@ -883,6 +899,10 @@ mod tests {
         assert!(shown.view.region_configured);
         assert_eq!(shown.server_version, 1);
         assert_eq!(shown.pending_edits, 1);
+        assert_eq!(
+            shown.pending_fields.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["language"]
+        );
         let next = cache.claim_next().expect("claim").expect("queued");
         assert_eq!(next.base, 1);
         assert_eq!(next.prefs, vec![Pref::Language(Language::Es)]);

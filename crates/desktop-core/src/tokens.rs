@@ -62,6 +62,9 @@ impl TokenStore for MemoryTokenStore {
     }
 }
 
+/// The keyring service the desktop app keeps its session token under.
+pub const APP_KEYRING_SERVICE: &str = "com.example.account-settings";
+
 /// The OS keyring, under `service` / `slot`.
 #[derive(Debug, Clone)]
 pub struct KeyringTokenStore {
@@ -79,6 +82,12 @@ impl KeyringTokenStore {
             slot: slot.to_owned(),
             secret_service: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The app's store for the profile kept in `data_dir`: one token per data
+    /// directory, so two profiles (or two test runs) never share a session.
+    pub fn for_data_dir(data_dir: &std::path::Path) -> Self {
+        Self::new(APP_KEYRING_SERVICE, &data_dir.to_string_lossy())
     }
 
     #[cfg(target_os = "linux")]

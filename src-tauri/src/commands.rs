@@ -1,0 +1,384 @@
+//! The Tauri commands: thin async forwarders into desktop-core. Each parses its
+//! arguments into the model's types (so a bad value is refused with its own code before
+//! anything else happens), calls the engine, and turns the answer into a payload from
+//! [`crate::payload`] or a [`UiError`]. The contract is in `ui/README.md`; every
+//! command is also listed in `commands.list` (permissions) and granted in
+//! `capabilities/main.json`.
+
+use account_model::dto::{MemberView, PendingChangeView, RevokedView};
+use account_model::{
+    Country, ErrorCode, Language, ParseError, Role, Strength, Threshold, TimeZone,
+};
+use desktop_core::PreferencesEdit;
+use secrecy::SecretString;
+use serde::Deserialize;
+use tauri::{AppHandle, Runtime, State, WebviewWindow};
+
+use crate::desktop::{self, Desktop};
+use crate::error::{UiError, UiResult};
+use crate::payload::{
+    AccountPayload, AppStatePayload, ConflictPayload, Detected, EditPayload, MembersPayload,
+    ReferenceData, RejectedPayload, SessionsPayload, SyncPayload,
+};
+use crate::settings::ServerAddress;
+
+#[tauri::command]
+pub async fn app_state(desktop: State<'_, Desktop>) -> UiResult<AppStatePayload> {
+    let engine = desktop.engine().await;
+    let account = engine.load_from_cache().await?;
+    Ok(AppStatePayload {
+        server: desktop.server().await.as_str().to_owned(),
+        signed_in: account.is_some(),
+        account: account.map(Into::into),
+        sync: SyncPayload::from(&engine.state()),
+        detected: Detected::from(desktop_core::RegionDefaults::detect()),
+    })
+}
+
+#[tauri::command]
+pub fn reference_data() -> ReferenceData {
+    ReferenceData::build()
+}
+
+#[tauri::command]
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    desktop: State<'_, Desktop>,
+    server: String,
+    email: String,
+    password: SecretString,
+) -> UiResult<AccountPayload> {
+    let server = ServerAddress::parse(&server)?;
+    desktop.sign_in(&app, server, email.trim(), &password).await
+}
+
+#[tauri::command]
+pub async fn sign_out(desktop: State<'_, Desktop>) -> UiResult<()> {
+    desktop.engine().await.sign_out().await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn refresh(desktop: State<'_, Desktop>) -> UiResult<AccountPayload> {
+    Ok(desktop.engine().await.refresh().await?.into())
+}
+
+/// `lowBalance` of an edit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LowBalanceEdit {
+    enabled: Option<bool>,
+    threshold_minor: Option<i64>,
+    channels: Option<Vec<String>>,
+}
+
+/// The `edit` argument of `update_preferences`: any of the fields, as the UI sends them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EditArgs {
+    language: Option<String>,
+    country: Option<String>,
+    time_zone: Option<String>,
+    contact_imports: Option<Vec<String>>,
+    billing: Option<Vec<String>>,
+    low_balance: Option<LowBalanceEdit>,
+}
+
+impl EditArgs {
+    /// Parses every field; the first bad one is refused with its own code.
+    pub fn parse(self) -> Result<PreferencesEdit, ParseError> {
+        let mut edit = PreferencesEdit::new();
+        if let Some(l) = self.language {
+            edit = edit.language(Language::parse(&l)?);
+        }
+        if let Some(c) = self.country {
+            edit = edit.country(Country::parse(&c)?);
+        }
+        if let Some(t) = self.time_zone {
+            edit = edit.time_zone(TimeZone::parse(&t)?);
+        }
+        if let Some(c) = self.contact_imports {
+            edit = edit.contact_imports(&c)?;
+        }
+        if let Some(c) = self.billing {
+            edit = edit.billing(&c)?;
+        }
+        if let Some(low) = self.low_balance {
+            if let Some(enabled) = low.enabled {
+                edit = edit.low_balance_enabled(enabled);
+            }
+            if let Some(minor) = low.threshold_minor {
+                edit = edit.low_balance_threshold(Threshold::parse(minor)?);
+            }
+            if let Some(c) = low.channels {
+                edit = edit.low_balance_channels(&c)?;
+            }
+        }
+        if edit.is_empty() {
+            return Err(ParseError::new(
+                ErrorCode::InvalidRequest,
+                "the edit changes nothing",
+            ));
+        }
+        Ok(edit)
+    }
+}
+
+#[tauri::command]
+pub async fn update_preferences(
+    desktop: State<'_, Desktop>,
+    edit: EditArgs,
+) -> UiResult<EditPayload> {
+    let edit = edit.parse()?;
+    let outcome = desktop.engine().await.apply_edit(edit).await?;
+    let (synced, conflicts, rejected) = match outcome.flushed {
+        Ok(report) => (
+            report.pending == 0,
+            report
+                .conflicts
+                .iter()
+                .map(|c| ConflictPayload {
+                    fields: c.discarded.iter().map(|p| p.field()).collect(),
+                })
+                .collect(),
+            report
+                .rejected
+                .iter()
+                .map(|r| RejectedPayload {
+                    fields: r.discarded.iter().map(|p| p.field()).collect(),
+                    code: r.code.as_str(),
+                    message: r.message.clone(),
+                })
+                .collect(),
+        ),
+        // Saved locally and queued: it is sent when the server is reachable again.
+        Err(e) => {
+            tracing::debug!(error = %e, "edit queued");
+            (false, Vec::new(), Vec::new())
+        }
+    };
+    Ok(EditPayload {
+        account: outcome.account.into(),
+        synced,
+        conflicts,
+        rejected,
+    })
+}
+
+#[tauri::command]
+pub async fn password_strength(
+    desktop: State<'_, Desktop>,
+    candidate: SecretString,
+) -> UiResult<Strength> {
+    Ok(desktop.engine().await.password_strength(&candidate).await?)
+}
+
+#[tauri::command]
+pub async fn change_password(
+    desktop: State<'_, Desktop>,
+    current: SecretString,
+    new: SecretString,
+    repeat: SecretString,
+) -> UiResult<()> {
+    Ok(desktop
+        .engine()
+        .await
+        .change_password(&current, &new, &repeat)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn request_email_change(
+    desktop: State<'_, Desktop>,
+    email: String,
+    password: SecretString,
+) -> UiResult<PendingChangeView> {
+    let email = account_model::Email::parse(&email)?;
+    Ok(desktop
+        .engine()
+        .await
+        .request_email_change(email.as_str(), &password)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn resend_email_code(desktop: State<'_, Desktop>) -> UiResult<PendingChangeView> {
+    Ok(desktop.engine().await.resend_email_code().await?)
+}
+
+#[tauri::command]
+pub async fn confirm_email_change(
+    desktop: State<'_, Desktop>,
+    code: String,
+) -> UiResult<AccountPayload> {
+    Ok(desktop
+        .engine()
+        .await
+        .confirm_email_change(code.trim())
+        .await?
+        .into())
+}
+
+#[tauri::command]
+pub async fn cancel_email_change(desktop: State<'_, Desktop>) -> UiResult<()> {
+    Ok(desktop.engine().await.cancel_email_change().await?)
+}
+
+#[tauri::command]
+pub async fn request_phone_change(
+    desktop: State<'_, Desktop>,
+    phone: String,
+    password: SecretString,
+) -> UiResult<PendingChangeView> {
+    let phone = account_model::PhoneNumber::parse(&phone)?;
+    Ok(desktop
+        .engine()
+        .await
+        .request_phone_change(phone.as_str(), &password)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn resend_phone_code(desktop: State<'_, Desktop>) -> UiResult<PendingChangeView> {
+    Ok(desktop.engine().await.resend_phone_code().await?)
+}
+
+#[tauri::command]
+pub async fn confirm_phone_change(
+    desktop: State<'_, Desktop>,
+    code: String,
+) -> UiResult<AccountPayload> {
+    Ok(desktop
+        .engine()
+        .await
+        .confirm_phone_change(code.trim())
+        .await?
+        .into())
+}
+
+#[tauri::command]
+pub async fn cancel_phone_change(desktop: State<'_, Desktop>) -> UiResult<()> {
+    Ok(desktop.engine().await.cancel_phone_change().await?)
+}
+
+/// The cached list, refreshed from the server when it answers.
+#[tauri::command]
+pub async fn list_sessions(desktop: State<'_, Desktop>) -> UiResult<SessionsPayload> {
+    let engine = desktop.engine().await;
+    if let Err(e) = engine.refresh().await
+        && !e.is_offline()
+    {
+        return Err(e.into());
+    }
+    Ok(engine.cached_sessions().await?.into())
+}
+
+#[tauri::command]
+pub async fn revoke_session(desktop: State<'_, Desktop>, id: String) -> UiResult<()> {
+    Ok(desktop.engine().await.revoke_session(&id).await?)
+}
+
+#[tauri::command]
+pub async fn revoke_other_sessions(desktop: State<'_, Desktop>) -> UiResult<RevokedView> {
+    let revoked = desktop.engine().await.revoke_other_sessions().await?;
+    Ok(RevokedView { revoked })
+}
+
+/// The cached members list (owners and admins), refreshed when the server answers.
+#[tauri::command]
+pub async fn list_members(desktop: State<'_, Desktop>) -> UiResult<MembersPayload> {
+    let engine = desktop.engine().await;
+    if let Err(e) = engine.refresh().await
+        && !e.is_offline()
+    {
+        return Err(e.into());
+    }
+    Ok(engine.cached_members().await?.into())
+}
+
+#[tauri::command]
+pub async fn change_role(
+    desktop: State<'_, Desktop>,
+    user_id: i64,
+    role: String,
+) -> UiResult<MemberView> {
+    let role = Role::parse(&role)?;
+    Ok(desktop.engine().await.change_role(user_id, role).await?)
+}
+
+/// The page rendered for the first time: the benchmark times launch → this line.
+#[tauri::command]
+pub fn ui_painted() {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "first-paint");
+    let _ = out.flush();
+}
+
+/// Ctrl+W: close to the tray (the webview is destroyed; the app keeps running).
+#[tauri::command]
+pub fn close_window<R: Runtime>(window: WebviewWindow<R>) -> UiResult<()> {
+    window.close().map_err(UiError::internal)
+}
+
+/// Refreshes in the background (tray "Refresh"); failures show up in the sync state.
+pub fn refresh_in_background<R: Runtime>(app: &AppHandle<R>) {
+    use tauri::Manager;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(desktop) = app.try_state::<Desktop>() else {
+            return;
+        };
+        let engine = desktop.engine().await;
+        if let Err(e) = engine.refresh().await {
+            tracing::info!(error = %e, "refresh from the tray failed");
+        }
+        desktop::show_in_tray(&app, &engine).await;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(json: serde_json::Value) -> Result<EditArgs, serde_json::Error> {
+        serde_json::from_value(json)
+    }
+
+    #[test]
+    fn edits_parse_into_the_models_types_or_name_the_bad_field() {
+        let edit = args(serde_json::json!({
+            "language": "es", "country": "es", "timeZone": "Europe/Madrid",
+            "contactImports": ["email"],
+            "lowBalance": { "enabled": true, "thresholdMinor": 2500, "channels": ["desktop", "email"] }
+        }))
+        .expect("shape")
+        .parse()
+        .expect("valid");
+        let fields: Vec<_> = edit.prefs().map(|p| p.field()).collect();
+        assert_eq!(
+            fields,
+            [
+                "language",
+                "country",
+                "timeZone",
+                "contactImports",
+                "lowBalance.enabled",
+                "lowBalance.thresholdMinor",
+                "lowBalance.channels"
+            ]
+        );
+
+        let bad_zone = args(serde_json::json!({ "timeZone": "Mars/Olympus" }))
+            .expect("shape")
+            .parse()
+            .expect_err("zone");
+        assert_eq!(bad_zone.code, ErrorCode::InvalidTimeZone);
+        let empty = EditArgs::default().parse().expect_err("empty");
+        assert_eq!(empty.code, ErrorCode::InvalidRequest);
+        assert!(
+            args(serde_json::json!({ "colour": "red" })).is_err(),
+            "unknown fields are refused"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Account Settings, the desktop app: a Tauri shell around `desktop-core`.
+//!
+//! - [`commands`] are the page's only way in; they forward to the engine held by
+//!   [`desktop::Desktop`].
+//! - [`desktop`] owns the background work (live balance, alerts, tray) that keeps
+//!   running while the window is closed to the tray.
+//! - [`window`] builds the window on demand and lets it be destroyed on close, so the
+//!   tray-resident app holds no WebKit process.
+//! - One instance per user: a second launch focuses the first (on Linux through the
+//!   session bus) and exits. `--tray` starts without opening the window.
+//!
+//! Configuration (environment): `ACCOUNT_SETTINGS_DATA_DIR` (data folder),
+//! `ACCOUNT_SETTINGS_SERVER` (server offered before the first sign-in),
+//! `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`).
+
+pub mod commands;
+pub mod desktop;
+pub mod error;
+pub mod payload;
+pub mod settings;
+pub mod tray;
+pub mod window;
+
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+
+use crate::desktop::Desktop;
+use crate::settings::Settings;
+use crate::tray::Tray;
+
+fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        tray::OPEN => {
+            if let Err(e) = window::open(app) {
+                tracing::error!(error = %e, "opening the window failed");
+            }
+        }
+        tray::REFRESH => commands::refresh_in_background(app),
+        tray::QUIT => app.exit(0),
+        _ => {}
+    }
+}
+
+fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let data_dir = match std::env::var_os("ACCOUNT_SETTINGS_DATA_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => app.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
+    let settings = Settings::load(&data_dir);
+    let env_server = std::env::var("ACCOUNT_SETTINGS_SERVER").ok();
+    let server =
+        settings::initial_server(&settings, env_server.as_deref()).map_err(|e| e.message)?;
+    let desktop =
+        tauri::async_runtime::block_on(Desktop::open(&handle, data_dir, settings, server))
+            .map_err(|e| format!("cannot open the local cache: {e}"))?;
+    let engine = tauri::async_runtime::block_on(desktop.engine());
+    app.manage(desktop);
+    let view = tauri::async_runtime::block_on(desktop::tray_view(&engine));
+    let tray = Tray::build(&handle, &view, on_tray_menu)?;
+    app.manage(tray);
+    if !std::env::args().any(|a| a == "--tray") {
+        window::open(&handle)?;
+    }
+    Ok(())
+}
+
+/// Builds and runs the app until Quit.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_SETTINGS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let app = tauri::Builder::default()
+        // First, so a second instance exits before doing anything else.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Err(e) = window::open(app) {
+                tracing::error!(error = %e, "focusing the window failed");
+            }
+        }))
+        .plugin(tauri_plugin_notification::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::reference_data,
+            commands::sign_in,
+            commands::sign_out,
+            commands::refresh,
+            commands::update_preferences,
+            commands::password_strength,
+            commands::change_password,
+            commands::request_email_change,
+            commands::resend_email_code,
+            commands::confirm_email_change,
+            commands::cancel_email_change,
+            commands::request_phone_change,
+            commands::resend_phone_code,
+            commands::confirm_phone_change,
+            commands::cancel_phone_change,
+            commands::list_sessions,
+            commands::revoke_session,
+            commands::revoke_other_sessions,
+            commands::list_members,
+            commands::change_role,
+            commands::ui_painted,
+            commands::close_window,
+        ])
+        .setup(setup)
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Account Settings could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window keeps the app in the tray; only Quit (an explicit
+        // exit code) ends it.
+        if let RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}

@@ -1,0 +1,355 @@
+// Entry module: renders the cached state at once, then syncs in the background and
+// follows the app's events. See README.md for the contract with the Rust side.
+
+import { call, isSignedOutError, listen } from "./js/api.js";
+import { $, clearFieldErrors, focusHeading, forgetEdits, setStatus, withBusy } from "./js/dom.js";
+import { errorText } from "./js/errors.js";
+import { setTimeZone } from "./js/format.js";
+import { applyI18n, setLanguage, t } from "./js/i18n.js";
+import { conflictText, hideSyncAlert, initHeader, rejectedText, renderHeader, showSyncAlert } from "./js/header.js";
+import { initSignIn, prepareSignIn, focusSignIn } from "./js/signin.js";
+import { renderUser } from "./js/user.js";
+import { initPassword, renderPassword, resetPassword } from "./js/password.js";
+import { initEmail, renderEmail, resetEmail } from "./js/email.js";
+import { initPhone, renderPhone, resetPhone } from "./js/phone.js";
+import { initRegion, renderRegion, resetRegion } from "./js/region.js";
+import { initNotifications, renderNotifications, resetNotifications } from "./js/notifications.js";
+import { controlsFor, statusIdFor } from "./js/prefs.js";
+import { initOrganization, renderOrganization, resetOrganization } from "./js/organization.js";
+import { initSessions, renderSessions, resetSessions } from "./js/sessions.js";
+import { canViewMembers, notify, resetSession, setAccount, state, subscribe, view } from "./js/store.js";
+
+// ---------------------------------------------------------------- rendering
+
+function renderSettings() {
+  renderHeader();
+  renderUser();
+  renderPassword();
+  renderEmail();
+  renderPhone();
+  renderRegion();
+  renderNotifications();
+  renderOrganization();
+  renderSessions();
+}
+
+/** Applies the account's language and time zone; re-translates everything on change. */
+function applyAccountLocale() {
+  const v = view();
+  const changed = setLanguage(v?.language ?? state.detected?.language ?? navigator.language);
+  setTimeZone(v?.timeZone);
+  if (changed) {
+    applyI18n();
+    // Messages already shown were written in the old language.
+    for (const status of document.querySelectorAll("#settings .status")) setStatus(status, null, "");
+    clearFieldErrors($("settings"));
+    hideSyncAlert();
+  }
+  return changed;
+}
+
+function showSettings() {
+  applyAccountLocale();
+  applyI18n();
+  $("signin").hidden = true;
+  $("settings").hidden = false;
+  renderSettings();
+}
+
+function showSignIn(options = {}) {
+  $("settings").hidden = true;
+  $("signin").hidden = false;
+  applyI18n();
+  prepareSignIn({ server: state.server, ...options });
+}
+
+// ---------------------------------------------------------------- data loading
+
+let membersLoading = false;
+
+async function loadSessions() {
+  try {
+    const result = await call("list_sessions");
+    state.sessions = Array.isArray(result) ? result : (result?.sessions ?? []);
+    state.sessionsError = null;
+  } catch (error) {
+    if (isSignedOutError(error)) return toSignIn();
+    state.sessionsError = error;
+  }
+  notify("sessions");
+}
+
+async function loadMembers() {
+  if (!canViewMembers() || membersLoading) return;
+  membersLoading = true;
+  try {
+    const result = await call("list_members");
+    state.members = Array.isArray(result) ? result : (result?.members ?? []);
+    state.membersError = null;
+  } catch (error) {
+    if (isSignedOutError(error)) return toSignIn();
+    state.membersError = error;
+  } finally {
+    membersLoading = false;
+  }
+  notify("members");
+}
+
+/** Refresh from the server, then the lists. Offline is fine: the banner says so. */
+async function backgroundSync() {
+  try {
+    setAccount(await call("refresh"));
+  } catch (error) {
+    if (isSignedOutError(error)) return toSignIn({ notice: t("signin.sessionEnded") });
+    if (error.code !== "offline") console.warn("refresh failed", error);
+  }
+  if (!state.signedIn) return;
+  await Promise.all([loadSessions(), loadMembers()]);
+}
+
+// ---------------------------------------------------------------- sign-in / sign-out
+
+function onSignedIn(account) {
+  resetSession();
+  state.signedIn = true;
+  state.account = account;
+  if (account?.view?.balance) state.balance = { ...account.view.balance, syncedAt: account.syncedAt ?? null };
+  showSettings();
+  focusHeading($("page-title"));
+  loadSessions();
+  loadMembers();
+}
+
+function clearSettingsForms() {
+  resetPassword();
+  resetEmail();
+  resetPhone();
+  resetRegion();
+  resetNotifications();
+  resetOrganization();
+  resetSessions();
+  hideSyncAlert();
+}
+
+/** Back to the sign-in screen (sign-out, or the session ended); nothing typed survives. */
+function toSignIn({ notice } = {}) {
+  const email = view()?.email;
+  const wasSignedIn = state.signedIn;
+  resetSession();
+  state.account = null;
+  state.balance = null;
+  clearSettingsForms();
+  applyAccountLocale();
+  showSignIn({ email, notice });
+  if (wasSignedIn || notice) focusSignIn();
+}
+
+async function signOut() {
+  await withBusy($("signout"), async () => {
+    try {
+      await call("sign_out");
+    } catch (error) {
+      if (!isSignedOutError(error)) {
+        showSyncAlert(errorText(error));
+        return;
+      }
+    }
+    toSignIn();
+  });
+}
+
+// ---------------------------------------------------------------- events
+
+function onConflictOrRejection(fields, text) {
+  forgetEdits(controlsFor(fields));
+  setStatus(statusIdFor(fields), "error", text, { kind: "conflict" });
+  showSyncAlert(text);
+  renderRegion();
+  renderNotifications();
+}
+
+subscribe((what, detail) => {
+  if (what === "signed-out") return toSignIn();
+  if (!state.signedIn) return;
+  switch (what) {
+    case "account":
+      applyAccountLocale();
+      renderSettings();
+      if (canViewMembers() && state.members === null && !state.membersError) loadMembers();
+      break;
+    case "sync":
+      renderHeader();
+      if (state.sync?.connectivity === "online") {
+        // Lists that failed while offline are fetched again once the server is back.
+        if (state.sessionsError) loadSessions();
+        if (state.membersError) loadMembers();
+      }
+      break;
+    case "balance":
+      renderHeader();
+      break;
+    case "sessions":
+      renderSessions();
+      break;
+    case "members":
+      renderOrganization();
+      break;
+    case "pending":
+      renderUser();
+      if (detail === "email") renderEmail();
+      else renderPhone();
+      break;
+    default:
+      break;
+  }
+});
+
+function registerEvents() {
+  const handlers = {
+    account(account) {
+      if (state.signedIn) setAccount(account);
+    },
+    sync(sync) {
+      state.sync = sync;
+      notify("sync");
+    },
+    balance(balance) {
+      state.balance = balance;
+      notify("balance");
+    },
+    conflict(payload) {
+      if (state.signedIn) onConflictOrRejection(payload?.fields, conflictText(payload?.fields));
+    },
+    rejected(payload) {
+      if (state.signedIn) onConflictOrRejection(payload?.fields, rejectedText(payload?.fields, errorText(payload)));
+    },
+    sessions(payload) {
+      state.sessions = Array.isArray(payload) ? payload : (payload?.sessions ?? []);
+      state.sessionsError = null;
+      notify("sessions");
+    },
+    members(payload) {
+      state.members = Array.isArray(payload) ? payload : (payload?.members ?? []);
+      state.membersError = null;
+      notify("members");
+    },
+    "signed-out"() {
+      if (state.signedIn) toSignIn();
+    },
+    "session-ended"() {
+      if (state.signedIn) toSignIn({ notice: t("signin.sessionEnded") });
+    },
+  };
+  return Promise.all(Object.entries(handlers).map(([name, fn]) => listen(name, fn).catch(() => null)));
+}
+
+// ---------------------------------------------------------------- page wiring
+
+function wireRevealButtons() {
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button.reveal");
+    if (!button) return;
+    const input = $(button.dataset.reveal);
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    button.setAttribute("aria-pressed", String(show));
+    button.dataset.i18n = show ? "common.hide" : "common.show";
+    button.textContent = t(button.dataset.i18n);
+  });
+}
+
+function wireNav() {
+  const links = [...document.querySelectorAll(".sidenav a")];
+  for (const link of links) {
+    link.addEventListener("click", (event) => {
+      const section = $(link.getAttribute("href").slice(1));
+      if (!section) return;
+      event.preventDefault();
+      for (const other of links) other.removeAttribute("aria-current");
+      link.setAttribute("aria-current", "true");
+      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      section.scrollIntoView({ behavior: reduce ? "auto" : "smooth", block: "start" });
+      focusHeading(section.querySelector("h2"));
+    });
+  }
+  // In-page links elsewhere (role note, "add a phone number") focus their target too.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#"]:not(.sidenav a):not(.skip-link)');
+    if (!link) return;
+    const section = $(link.getAttribute("href").slice(1));
+    if (!section) return;
+    event.preventDefault();
+    section.scrollIntoView({ block: "start" });
+    focusHeading(section.querySelector("h2"));
+  });
+}
+
+function wireShortcuts() {
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "w") {
+        event.preventDefault();
+        call("close_window").catch(() => {});
+      }
+    },
+    true,
+  );
+}
+
+let painted = false;
+
+function reportPainted() {
+  if (painted) return;
+  painted = true;
+  requestAnimationFrame(() => requestAnimationFrame(() => call("ui_painted").catch(() => {})));
+}
+
+// ---------------------------------------------------------------- boot
+
+async function boot() {
+  wireShortcuts();
+  wireRevealButtons();
+  wireNav();
+  initHeader({ onSignOut: signOut });
+  initSignIn({ onSignedIn });
+  initPassword({ onPasswordChanged: loadSessions });
+  initEmail();
+  initPhone();
+  initRegion();
+  initNotifications();
+  initOrganization();
+  initSessions({ reload: loadSessions });
+
+  const listening = registerEvents();
+  const [app, reference] = await Promise.allSettled([call("app_state"), call("reference_data")]);
+  if (reference.status === "fulfilled") state.reference = reference.value;
+  let bootError = null;
+  if (app.status === "fulfilled") {
+    const s = app.value ?? {};
+    state.server = s.server ?? "";
+    state.sync = s.sync ?? null;
+    state.detected = s.detected ?? null;
+    state.account = s.account ?? null;
+    if (s.account?.view?.balance) state.balance = { ...s.account.view.balance, syncedAt: s.account.syncedAt ?? null };
+    state.signedIn = Boolean(s.signedIn && s.account);
+  } else {
+    bootError = app.reason;
+  }
+
+  if (state.signedIn) {
+    showSettings();
+  } else {
+    const email = state.account?.view?.email;
+    applyAccountLocale();
+    state.account = null;
+    showSignIn({ email, error: bootError });
+    focusSignIn();
+  }
+  reportPainted();
+
+  await listening;
+  if (state.signedIn) backgroundSync();
+}
+
+boot();
