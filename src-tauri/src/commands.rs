@@ -355,17 +355,18 @@ mod tests {
         .expect("shape")
         .parse()
         .expect("valid");
-        let fields: Vec<_> = edit.prefs().map(|p| p.field()).collect();
+        let mut fields: Vec<_> = edit.prefs().map(|p| p.field()).collect();
+        fields.sort_unstable();
         assert_eq!(
             fields,
             [
-                "language",
-                "country",
-                "timeZone",
                 "contactImports",
+                "country",
+                "language",
+                "lowBalance.channels",
                 "lowBalance.enabled",
                 "lowBalance.thresholdMinor",
-                "lowBalance.channels"
+                "timeZone"
             ]
         );
 

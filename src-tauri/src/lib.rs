@@ -7,7 +7,8 @@
 //! - [`window`] builds the window on demand and lets it be destroyed on close, so the
 //!   tray-resident app holds no WebKit process.
 //! - One instance per user: a second launch focuses the first (on Linux through the
-//!   session bus) and exits. `--tray` starts without opening the window.
+//!   session bus) and exits. `--tray` starts without opening the window (and is how the app
+//!   re-executes itself into the tray when the window closes: see [`window`]).
 //!
 //! Configuration (environment): `ACCOUNT_SETTINGS_DATA_DIR` (data folder),
 //! `ACCOUNT_SETTINGS_SERVER` (server offered before the first sign-in),
@@ -21,11 +22,16 @@ pub mod settings;
 pub mod tray;
 pub mod window;
 
-use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
 use crate::desktop::Desktop;
 use crate::settings::Settings;
 use crate::tray::Tray;
+
+/// Set once the person chose Quit: windows closing then mean exiting, not the tray.
+static QUITTING: AtomicBool = AtomicBool::new(false);
 
 fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
@@ -35,12 +41,16 @@ fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             }
         }
         tray::REFRESH => commands::refresh_in_background(app),
-        tray::QUIT => app.exit(0),
+        tray::QUIT => {
+            QUITTING.store(true, Ordering::SeqCst);
+            app.exit(0);
+        }
         _ => {}
     }
 }
 
 fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    window::reap_inherited_children();
     let handle = app.handle().clone();
     let data_dir = match std::env::var_os("ACCOUNT_SETTINGS_DATA_DIR") {
         Some(dir) => std::path::PathBuf::from(dir),
@@ -60,7 +70,7 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     let view = tauri::async_runtime::block_on(desktop::tray_view(&engine));
     let tray = Tray::build(&handle, &view, on_tray_menu)?;
     app.manage(tray);
-    if !std::env::args().any(|a| a == "--tray") {
+    if !std::env::args().any(|a| a == window::TRAY_ONLY) {
         window::open(&handle)?;
     }
     Ok(())
@@ -117,14 +127,18 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|_app, event| {
+    app.run(|app, event| match event {
         // Closing the last window keeps the app in the tray; only Quit (an explicit
         // exit code) ends it.
-        if let RunEvent::ExitRequested {
+        RunEvent::ExitRequested {
             api, code: None, ..
-        } = event
-        {
-            api.prevent_exit();
-        }
+        } => api.prevent_exit(),
+        RunEvent::ExitRequested { code: Some(_), .. } => QUITTING.store(true, Ordering::SeqCst),
+        RunEvent::WindowEvent {
+            label,
+            event: WindowEvent::Destroyed,
+            ..
+        } if label == window::LABEL && !QUITTING.load(Ordering::SeqCst) => window::shed_webkit(app),
+        _ => {}
     });
 }

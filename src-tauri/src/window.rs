@@ -1,10 +1,28 @@
-//! The settings window. It exists only while it is open: closing it destroys the
-//! webview, so no WebKit process stays alive while the app sits in the tray, and
-//! opening it again builds a new one that renders from the cache at once.
+//! The settings window. It exists only while it is open, and closing it leaves no
+//! WebKit behind.
+//!
+//! Why the app re-executes itself when the window closes (Linux): destroying the
+//! webview ends WebKit's web process, but Tauri keeps the WebKit context — and with it
+//! WebKit's network process, ~30 MB — alive for the app's whole life on Linux
+//! (tauri#14626: WebKitGTK never closes a network process, so Tauri reuses it), and the
+//! UI process keeps WebKit's and GTK's heaps. A tray-resident app must be light, so
+//! once the window is destroyed the process replaces itself (`exec`, same PID) with
+//! `account-settings --tray`: a fresh image that never starts WebKit until the window
+//! is opened again. Nothing is lost by it: the account, the queued edits, the alert
+//! state and the last event id are in the SQLite cache (every write is a committed
+//! transaction, built to survive a crash at any point), the token is in the keyring,
+//! and the new image resumes the event stream where the old one stopped. The single-
+//! instance D-Bus name is released first, so the new image owns it again.
+//!
+//! Opening the window again (tray "Open settings", or a second launch) builds a new
+//! webview that renders from the cache at once.
 
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 pub const LABEL: &str = "main";
+
+/// The argument that starts the app without its window.
+pub const TRAY_ONLY: &str = "--tray";
 
 /// Shows the window, building it when it does not exist, and gives it the focus.
 pub fn open<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
@@ -21,3 +39,89 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .build()?;
     window.set_focus()
 }
+
+/// Names the WebKit processes the old image started: they are still this process's
+/// children after `exec`, and the new image must reap them when they exit.
+const REAP_ENV: &str = "ACCOUNT_SETTINGS_REAP";
+
+/// This process's WebKit children (of all its threads), from `/proc`.
+#[cfg(target_os = "linux")]
+fn webkit_children() -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.starts_with("WebKit"))
+        })
+        .collect()
+}
+
+/// In the new image: waits for the old image's WebKit processes (they exit as soon as
+/// they see their connection closed) so none lingers as a zombie.
+#[cfg(target_os = "linux")]
+pub fn reap_inherited_children() {
+    let Ok(list) = std::env::var(REAP_ENV) else {
+        return;
+    };
+    let pids: Vec<rustix::process::Pid> = list
+        .split(',')
+        .filter_map(|p| p.parse().ok())
+        .filter_map(rustix::process::Pid::from_raw)
+        .collect();
+    if pids.is_empty() {
+        return;
+    }
+    std::thread::spawn(move || {
+        for pid in pids {
+            if let Err(e) =
+                rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+            {
+                tracing::debug!(error = %e, pid = pid.as_raw_nonzero().get(), "reaping an old WebKit process");
+            }
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn reap_inherited_children() {}
+
+/// Called once the window was destroyed and the app stays in the tray: replaces the
+/// process with a tray-only image (see the module doc). Returns only when that failed;
+/// the app then carries on as it is.
+#[cfg(target_os = "linux")]
+pub fn shed_webkit<R: Runtime>(app: &AppHandle<R>) {
+    use std::os::unix::process::CommandExt;
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find my own binary; staying as I am");
+            return;
+        }
+    };
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != TRAY_ONLY)
+        .collect();
+    tauri_plugin_single_instance::destroy(app);
+    let webkit: Vec<String> = webkit_children().iter().map(i32::to_string).collect();
+    let error = std::process::Command::new(exe)
+        .args(args)
+        .arg(TRAY_ONLY)
+        .env(REAP_ENV, webkit.join(","))
+        .exec();
+    tracing::error!(%error, "re-executing into the tray failed; staying as I am");
+}
+
+/// Elsewhere WebKit (macOS) and WebView2 (Windows) end their processes with the last
+/// webview: nothing to do.
+#[cfg(not(target_os = "linux"))]
+pub fn shed_webkit<R: Runtime>(_app: &AppHandle<R>) {}
