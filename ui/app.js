@@ -139,7 +139,7 @@ function toSignIn({ notice } = {}) {
   state.account = null;
   state.balance = null;
   clearSettingsForms();
-  applyAccountLocale();
+  // The sign-in screen stays in the language the user was just reading.
   showSignIn({ email, notice });
   if (wasSignedIn || notice) focusSignIn();
 }

@@ -53,9 +53,8 @@ pub async fn sign_in<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn sign_out(desktop: State<'_, Desktop>) -> UiResult<()> {
-    desktop.engine().await.sign_out().await?;
-    Ok(())
+pub async fn sign_out<R: Runtime>(app: AppHandle<R>, desktop: State<'_, Desktop>) -> UiResult<()> {
+    desktop.sign_out(&app).await
 }
 
 #[tauri::command]

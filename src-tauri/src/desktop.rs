@@ -122,6 +122,20 @@ impl Desktop {
     }
 }
 
+impl Desktop {
+    /// Signs out (revoking the session when the server is reachable, wiping the cache)
+    /// and restarts the engine's background tasks without the live stream.
+    pub async fn sign_out<R: Runtime>(&self, app: &AppHandle<R>) -> UiResult<()> {
+        let mut current = self.current.lock().await;
+        let engine = current.engine.clone();
+        engine.sign_out().await?;
+        let server = current.server.clone();
+        *current = start(app, engine, server).await;
+        emit(app, "signed-out", ());
+        Ok(())
+    }
+}
+
 /// Starts the watchers of `engine`, and the live stream when someone is signed in.
 async fn start<R: Runtime>(
     app: &AppHandle<R>,

@@ -52,10 +52,12 @@ function ensureBillingSection(present) {
   }
 }
 
+/** Ticks what the account has; SMS shows unticked without a phone (it cannot be sent). */
 function showGroup(group, channels) {
+  const chosenChannels = effective(channels);
   for (const [channel, id] of Object.entries(GROUPS[group])) {
     const box = $(id);
-    if (box) showValue(box, (channels ?? []).includes(channel));
+    if (box) showValue(box, chosenChannels.includes(channel));
   }
 }
 

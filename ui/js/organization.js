@@ -113,6 +113,10 @@ async function saveRole(row) {
       select.value = member.role;
     }
   });
+  // The row was rebuilt while its button was busy: give focus back to the new button.
+  if (document.activeElement === document.body || !document.activeElement) {
+    $("org-members-body").querySelector(`tr[data-user-id="${userId}"] button.role-save`)?.focus();
+  }
 }
 
 export function initOrganization() {

@@ -2,8 +2,8 @@
 
 import { $, el, setFieldError, setStatus } from "./dom.js";
 import { createCodeStep } from "./codestep.js";
-import { collator, countryName, language } from "./format.js";
-import { t } from "./i18n.js";
+import { collator, countryName } from "./format.js";
+import { language, t } from "./i18n.js";
 import { displayPhone } from "./user.js";
 import { state, view } from "./store.js";
 

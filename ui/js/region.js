@@ -2,8 +2,8 @@
 // time zone (a search box filtering a select), and the detected defaults on first use.
 
 import { $, el, showPending, showValue, trackEdits, setStatus, setFieldError, clearErrorsOnInput, clearFieldErrors } from "./dom.js";
-import { collator, countryName, language, languageName, nowIn, ownLanguageName, zoneLabel, zoneOffset } from "./format.js";
-import { SUPPORTED, t, tn } from "./i18n.js";
+import { collator, countryName, languageName, nowIn, ownLanguageName, zoneLabel, zoneOffset } from "./format.js";
+import { SUPPORTED, language, t, tn } from "./i18n.js";
 import { savePreferences } from "./prefs.js";
 import { state, view } from "./store.js";
 
@@ -49,10 +49,9 @@ function renderCountries(v) {
     const chosen = select.value;
     const sorter = collator();
     const named = codes.map((code) => ({ code, name: countryName(code) })).sort((a, b) => sorter.compare(a.name, b.name));
-    select.replaceChildren(
-      v.country ? null : el("option", { value: "", text: t("region.countryNone") }),
-      ...named.map((c) => el("option", { value: c.code, text: c.name })),
-    );
+    const options = named.map((c) => el("option", { value: c.code, text: c.name }));
+    if (!v.country) options.unshift(el("option", { value: "", text: t("region.countryNone") }));
+    select.replaceChildren(...options);
     if (chosen) select.value = chosen;
     countryKey = key;
   }

@@ -101,7 +101,6 @@ export function prepareSignIn({ server, email, notice, error } = {}) {
   if (server && !$("signin-server").value) $("signin-server").value = server;
   if (email && !$("signin-email").value) $("signin-email").value = email;
   setStatus("signin-notice", "info", notice ?? "");
-  $("signin-notice").hidden = !notice;
   if (error) setStatus("signin-error", "error", errorText(error));
 }
 

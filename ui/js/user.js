@@ -20,15 +20,19 @@ export function renderUser() {
   $("user-name").textContent = v.name;
   const emailPending = pendingChange("email");
   $("user-email").replaceChildren(
-    el("span", { text: v.email }),
-    emailPending ? el("span", { class: "sub", text: t("user.emailPending", { target: emailPending.target }) }) : null,
+    ...[
+      el("span", { text: v.email }),
+      emailPending ? el("span", { class: "sub", text: t("user.emailPending", { target: emailPending.target }) }) : null,
+    ].filter(Boolean),
   );
   const phonePending = pendingChange("phone");
   $("user-phone").replaceChildren(
-    v.phone ? el("span", { text: displayPhone(v.phone) }) : el("span", { class: "muted", text: t("user.noPhone") }),
-    phonePending
-      ? el("span", { class: "sub", text: t("user.phonePending", { target: displayPhone(phonePending.target) }) })
-      : null,
+    ...[
+      v.phone ? el("span", { text: displayPhone(v.phone) }) : el("span", { class: "muted", text: t("user.noPhone") }),
+      phonePending
+        ? el("span", { class: "sub", text: t("user.phonePending", { target: displayPhone(phonePending.target) }) })
+        : null,
+    ].filter(Boolean),
   );
   const role = $("user-role");
   role.textContent = roleName(v.role);
