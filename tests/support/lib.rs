@@ -1,6 +1,10 @@
 //! Harness for the end-to-end suites: runs the real `account-server` binary (the one
 //! `make run` runs) with its own data folder and a free port, reads what it prints, and
-//! drives its CLI.
+//! drives its CLI. [`desktop`] runs the real desktop app under Xvfb through
+//! tauri-driver; [`api`] talks to the server over HTTP to check what the app did.
+
+pub mod api;
+pub mod desktop;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -34,11 +38,19 @@ pub struct Server {
     data: PathBuf,
 }
 
+/// The service API's bearer token (`ACCOUNT_SERVICE_TOKEN`) every harness server has.
+pub const SERVICE_TOKEN: &str = "e2e service token, at least 32 characters long";
+
+/// Fixed so that codes sent before a restart of the server still verify after it.
+const CODE_SECRET: &str = "e2e code secret, at least 32 characters long";
+
 fn command(data: &Path) -> Command {
     let mut cmd = Command::new(server_binary());
     cmd.env("ACCOUNT_DATABASE_PATH", data.join("account.db"))
         .env("ACCOUNT_DELIVERY", "development")
         .env("ACCOUNT_LISTEN", "127.0.0.1:0")
+        .env("ACCOUNT_SERVICE_TOKEN", SERVICE_TOKEN)
+        .env("ACCOUNT_CODE_SECRET", CODE_SECRET)
         .env("ACCOUNT_LOG", "warn");
     cmd
 }
@@ -46,7 +58,15 @@ fn command(data: &Path) -> Command {
 impl Server {
     /// Starts `serve --seed-demo` on a free port, with its database in `data`.
     pub fn start(data: &Path) -> anyhow::Result<Self> {
+        Self::start_on(data, "127.0.0.1:0")
+    }
+
+    /// Starts `serve --seed-demo` listening on `listen` (`host:port`; port 0 picks a
+    /// free one), with its database in `data`. Starting again on the address of a
+    /// stopped server brings "the same server" back for clients that kept its URL.
+    pub fn start_on(data: &Path, listen: &str) -> anyhow::Result<Self> {
         let mut child = command(data)
+            .env("ACCOUNT_LISTEN", listen)
             .args(["serve", "--seed-demo"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -82,6 +102,19 @@ impl Server {
             .to_owned();
         server.base = format!("http://{addr}");
         Ok(server)
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same port and database.
+    pub fn restart(self) -> anyhow::Result<Self> {
+        let (data, addr) = (self.data.clone(), self.addr().to_owned());
+        let status = self.stop()?;
+        anyhow::ensure!(status.success(), "the server exited with {status}");
+        Self::start_on(&data, &addr)
     }
 
     /// Waits for a printed line matching `pred`; earlier lines are kept in `printed`.
@@ -145,6 +178,12 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The code in the newest message of an `account-server outbox` listing (messages are
+/// listed oldest first, separated by blank lines).
+pub fn latest_code(listing: &str) -> Option<String> {
+    listing.split("\n\n").filter_map(six_digits).last()
 }
 
 /// The first 6-digit run in `text`.

@@ -1,0 +1,745 @@
+//! The desktop app, end to end: the real `account-settings` window under Xvfb, driven
+//! through tauri-driver and WebKitWebDriver, against the real `account-server` binary
+//! with the demo organization. Native notifications and the tray are read on the
+//! session bus. See `tests/support/desktop.rs` for the harness.
+//!
+//! Each journey saves a screenshot to `docs/screenshots/<journey>.png`. On failure the
+//! message carries the app's log and a screenshot in the target's tmp folder.
+//!
+//! Needs (all in `make deps`): the app built (`cargo build -p account-desktop`), Xvfb,
+//! dbus (dbus-run-session, dbus-monitor, dbus-send), keyutils, webkit2gtk-driver,
+//! tauri-driver, ImageMagick. The journeys run one at a time (each window is a WebKit
+//! of ~250 MB on a 2-core machine).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use account_model::i18n::Message;
+use account_model::{Currency, Language};
+use account_server::seed::{DEMO_BALANCE_MINOR, DEMO_PASSWORD, DEMO_THRESHOLD_MINOR};
+use account_settings_e2e::api::Api;
+use account_settings_e2e::desktop::{Desktop, parse_menu_labels, parse_notify_calls};
+use account_settings_e2e::{Server, latest_code};
+use anyhow::{Context as _, bail, ensure};
+use serde_json::{Value, json};
+
+/// One journey at a time.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const OWNER: &str = "owner@demo.example";
+const BILLING: &str = "billing@demo.example";
+const MEMBER: &str = "member@demo.example";
+
+fn screenshot_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/screenshots")
+        .join(format!("{name}.png"))
+}
+
+/// A server with the demo organization and the app pointed at it, each with its own
+/// data folder.
+struct Journey {
+    name: &'static str,
+    started: Instant,
+    server: Option<Server>,
+    server_data: tempfile::TempDir,
+    /// The app's data folder, kept for the journey's whole life (restarts reuse it).
+    _app_data: tempfile::TempDir,
+    desktop: Desktop,
+    api: Api,
+}
+
+impl Journey {
+    async fn start(name: &'static str) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let server_data = tempfile::tempdir()?;
+        let server = Server::start(server_data.path()).context("the server starts")?;
+        let app_data = tempfile::tempdir()?;
+        let mut desktop = Desktop::start(app_data.path(), &server.base).await?;
+        desktop.open_app().await?;
+        Ok(Self {
+            name,
+            started,
+            api: Api::new(&server.base),
+            server: Some(server),
+            server_data,
+            _app_data: app_data,
+            desktop,
+        })
+    }
+
+    fn server(&self) -> anyhow::Result<&Server> {
+        self.server.as_ref().context("the server is stopped")
+    }
+
+    /// Ends everything; on failure panics with the error, the app's log, the bus
+    /// capture and a screenshot.
+    async fn finish(self, outcome: anyhow::Result<()>) {
+        let elapsed = self.started.elapsed();
+        match outcome {
+            Ok(()) => {
+                let closed = self.desktop.shutdown().await;
+                eprintln!("journey {}: passed in {elapsed:.1?}", self.name);
+                if let Err(e) = closed {
+                    panic!(
+                        "journey {} passed but did not end cleanly: {e:#}",
+                        self.name
+                    );
+                }
+            }
+            Err(e) => {
+                let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                    .join(format!("desktop-{}-failure.png", self.name));
+                let shot_note = match self.desktop.screenshot(&shot).await {
+                    Ok(()) => format!("screenshot: {}", shot.display()),
+                    Err(e) => format!("no screenshot: {e:#}"),
+                };
+                let log = self.desktop.log_tail(60);
+                let bus = self.desktop.notification_capture();
+                let server_printed = self
+                    .server
+                    .as_ref()
+                    .map(|s| s.printed.join("\n"))
+                    .unwrap_or_default();
+                // End the processes before the panic unwinds through the test.
+                drop(self.desktop);
+                panic!(
+                    "journey {} failed after {elapsed:.1?}: {e:#}\n{shot_note}\n\
+                     --- app / tauri-driver log (last lines) ---\n{log}\n\
+                     --- notifications bus capture ---\n{}\n\
+                     --- server output read so far ---\n{server_printed}",
+                    self.name,
+                    bus.chars().take(4000).collect::<String>()
+                );
+            }
+        }
+    }
+}
+
+async fn run<F>(name: &'static str, body: F)
+where
+    F: AsyncFnOnce(&mut Journey) -> anyhow::Result<()>,
+{
+    let _turn = TURN.lock().await;
+    let mut journey = match Journey::start(name).await {
+        Ok(j) => j,
+        Err(e) => panic!("journey {name} could not start: {e:#}"),
+    };
+    let outcome = body(&mut journey).await;
+    journey.finish(outcome).await;
+}
+
+// ---------------------------------------------------------------------- steps
+
+/// Signs in through the sign-in screen and waits for the settings of `email`.
+async fn sign_in(d: &Desktop, email: &str, password: &str) -> anyhow::Result<()> {
+    d.el("#signin-email").await.context("the sign-in screen")?;
+    d.fill("#signin-email", email).await?;
+    d.fill("#signin-password", password).await?;
+    d.click("#signin-submit").await?;
+    d.el("#settings")
+        .await
+        .with_context(|| format!("the settings after signing in as {email}"))?;
+    d.wait_text("#user-email", &format!("show {email}"), |t| t == email)
+        .await?;
+    Ok(())
+}
+
+async fn sign_out(d: &Desktop) -> anyhow::Result<()> {
+    d.click("#signout").await?;
+    d.el("#signin-email")
+        .await
+        .context("the sign-in screen after signing out")?;
+    ensure!(
+        !d.is_shown("#settings").await?,
+        "the settings are still shown"
+    );
+    Ok(())
+}
+
+/// A catalog of `ui/i18n/<lang>.js` (`export default { …JSON… };`).
+fn catalog(lang: &str) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("ui/i18n/{lang}.js"));
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    let json = text
+        .trim()
+        .strip_prefix("export default ")
+        .and_then(|t| t.strip_suffix(';'))
+        .with_context(|| format!("{} is not `export default {{…}};`", path.display()))?;
+    serde_json::from_str(json).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+fn catalog_text(lang: &str, key: &str) -> anyhow::Result<String> {
+    catalog(lang)?
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .with_context(|| format!("no {key} in the {lang} catalog"))
+}
+
+fn channels(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls the server's view of the owner's account until `pred` holds.
+async fn wait_server_account(
+    api: &Api,
+    email: &str,
+    password: &str,
+    what: &str,
+    timeout: Duration,
+    pred: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Value> {
+    let deadline = Instant::now() + timeout;
+    let mut token: Option<String> = None;
+    let mut last = String::new();
+    loop {
+        if token.is_none() {
+            match api.sign_in(email, password).await {
+                Ok(t) => token = Some(t),
+                Err(e) => last = format!("{e:#}"),
+            }
+        }
+        if let Some(t) = &token {
+            match api.account(t).await {
+                Ok(account) if pred(&account) => return Ok(account),
+                Ok(account) => last = account.to_string(),
+                Err(e) => last = format!("{e:#}"),
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!("waited {timeout:?} for the server to have {what}; last: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+// ---------------------------------------------------------------------- journeys
+
+/// Sign in; change the password (the old one stops working); change the email and the
+/// phone with the codes the server sent, after a wrong code is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_password_email_and_phone() {
+    run("account", async |j: &mut Journey| {
+        let d = &j.desktop;
+        let server = j.server()?;
+        ensure!(
+            d.value("#signin-server").await? == server.base,
+            "the sign-in screen offers ACCOUNT_SETTINGS_SERVER"
+        );
+        sign_in(d, OWNER, DEMO_PASSWORD).await?;
+        d.wait_text("#page-title", "show the English title", |t| {
+            t == catalog_text("en", "app.title").unwrap_or_default()
+        })
+        .await?;
+        ensure!(d.text("#user-name").await? == "Olivia Ortega");
+        ensure!(d.text("#balance").await? == "€60.00", "the demo balance");
+
+        // Password.
+        let new_password = "Juniper falcon orbit 7261";
+        d.fill("#pw-current", DEMO_PASSWORD).await?;
+        d.fill("#pw-new", new_password).await?;
+        d.fill("#pw-repeat", new_password).await?;
+        let status = d.submit("#pw-submit", "#pw-status").await?;
+        ensure!(status.state == "ok", "password change: {status:?}");
+
+        sign_out(d).await?;
+        d.fill("#signin-email", OWNER).await?;
+        d.fill("#signin-password", DEMO_PASSWORD).await?;
+        let refused = d.submit("#signin-submit", "#signin-error").await?;
+        ensure!(
+            refused.state == "error"
+                && refused.text == catalog_text("en", "error.invalid_credentials")?,
+            "the old password must be refused with the catalog's words: {refused:?}"
+        );
+        ensure!(!d.is_shown("#settings").await?);
+        sign_in(d, OWNER, new_password).await?;
+
+        // Email: a wrong code is refused, the one sent to the new address confirms.
+        let new_email = "olivia.ortega@demo.example";
+        d.fill("#email-new", new_email).await?;
+        d.fill("#email-password", new_password).await?;
+        let status = d.submit("#email-submit", "#email-status").await?;
+        ensure!(status.state == "ok", "email change request: {status:?}");
+        d.el("#email-code").await?;
+        let code = latest_code(&server.cli(&["outbox", "--to", new_email])?)
+            .context("no code in the outbox for the new address")?;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        d.fill("#email-code", wrong).await?;
+        let status = d.submit("#email-code-submit", "#email-status").await?;
+        ensure!(
+            status.state == "error"
+                && status
+                    .text
+                    .starts_with(&catalog_text("en", "error.code_invalid")?),
+            "a wrong email code must be refused: {status:?}"
+        );
+        ensure!(
+            d.js("return document.getElementById('email-code').getAttribute('aria-invalid')")
+                .await?
+                == "true",
+            "the email code field is marked invalid"
+        );
+        d.fill("#email-code", &code).await?;
+        let status = d.submit("#email-code-submit", "#email-status").await?;
+        ensure!(status.state == "ok", "email code: {status:?}");
+        d.wait_text("#user-email", "show the new address", |t| t == new_email)
+            .await?;
+        let token = j.api.sign_in(new_email, new_password).await?;
+        ensure!(j.api.account(&token).await?["email"] == new_email);
+
+        // Phone: same, with the SMS code.
+        let new_phone = "+34612345678";
+        d.fill("#phone-number", new_phone).await?;
+        d.fill("#phone-password", new_password).await?;
+        let status = d.submit("#phone-submit", "#phone-status").await?;
+        ensure!(status.state == "ok", "phone change request: {status:?}");
+        d.el("#phone-code").await?;
+        let code = latest_code(&server.cli(&["outbox", "--to", new_phone])?)
+            .context("no SMS code in the outbox")?;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        d.fill("#phone-code", wrong).await?;
+        let status = d.submit("#phone-code-submit", "#phone-status").await?;
+        ensure!(
+            status.state == "error"
+                && status
+                    .text
+                    .starts_with(&catalog_text("en", "error.code_invalid")?),
+            "a wrong SMS code must be refused: {status:?}"
+        );
+        ensure!(
+            d.js("return document.getElementById('phone-code').getAttribute('aria-invalid')")
+                .await?
+                == "true",
+            "the phone code field is marked invalid"
+        );
+        d.fill("#phone-code", &code).await?;
+        let status = d.submit("#phone-code-submit", "#phone-status").await?;
+        ensure!(status.state == "ok", "SMS code: {status:?}");
+        d.wait_text("#user-phone", "show the new number", |t| {
+            t.chars().filter(char::is_ascii_digit).collect::<String>() == "34612345678"
+        })
+        .await?;
+        ensure!(j.api.account(&token).await?["phone"] == new_phone);
+
+        d.scroll_to(Some("#email-section")).await?;
+        d.screenshot(&screenshot_path("account")).await
+    })
+    .await;
+}
+
+/// Switching to Spanish re-renders the page; country and time zone are saved and
+/// shown again after the app restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_and_region_survive_a_restart() {
+    run("language-region", async |j: &mut Journey| {
+        let (en_title, es_title) = (
+            catalog_text("en", "app.title")?,
+            catalog_text("es", "app.title")?,
+        );
+        ensure!(en_title != es_title);
+        sign_in(&j.desktop, OWNER, DEMO_PASSWORD).await?;
+        let d = &j.desktop;
+        ensure!(d.text("#page-title").await? == en_title);
+
+        d.choose("#pref-language", "es").await?;
+        ensure!(
+            d.text("#page-title").await? == en_title,
+            "choosing a language must not re-render before saving"
+        );
+        d.click("#region-save").await?;
+        d.wait_text("#page-title", "show the Spanish title", |t| t == es_title)
+            .await?;
+        ensure!(d.js("return document.documentElement.lang").await? == "es");
+
+        d.choose("#pref-country", "PT").await?;
+        d.fill("#pref-timezone-search", "Lisbon").await?;
+        ensure!(
+            d.value("#pref-timezone").await? == "Europe/Lisbon",
+            "the time-zone search picks its match"
+        );
+        let status = d.submit("#region-save", "#region-status").await?;
+        ensure!(status.state == "ok", "saving the region: {status:?}");
+        ensure!(
+            status.text.contains(&catalog_text("es", "common.saved")?),
+            "the status is in Spanish: {status:?}"
+        );
+        wait_server_account(
+            &j.api,
+            OWNER,
+            DEMO_PASSWORD,
+            "language es, country PT, Europe/Lisbon",
+            Duration::from_secs(10),
+            |a| a["language"] == "es" && a["country"] == "PT" && a["timeZone"] == "Europe/Lisbon",
+        )
+        .await?;
+
+        j.desktop.restart_app().await?;
+        let d = &j.desktop;
+        d.el("#settings")
+            .await
+            .context("signed in from the keyring after a restart")?;
+        d.wait_text("#page-title", "stay Spanish after a restart", |t| {
+            t == es_title
+        })
+        .await?;
+        ensure!(d.value("#pref-language").await? == "es");
+        ensure!(d.value("#pref-country").await? == "PT");
+        ensure!(d.value("#pref-timezone").await? == "Europe/Lisbon");
+
+        d.scroll_to(Some("#region-section")).await?;
+        d.screenshot(&screenshot_path("language-region")).await
+    })
+    .await;
+}
+
+/// Notification preferences reach the server and survive a restart; the billing
+/// section follows the billing permission; an owner changes a member's role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_billing_section_and_roles() {
+    run("notifications-roles", async |j: &mut Journey| {
+        let d = &j.desktop;
+        // A member has no billing section and no organization section.
+        sign_in(d, MEMBER, DEMO_PASSWORD).await?;
+        d.el("#notif-contacts-email").await?;
+        ensure!(
+            d.count("#billing-section").await? == 0,
+            "a member must not get #billing-section"
+        );
+        ensure!(
+            !d.is_shown("#org-section").await?,
+            "#org-section for a member"
+        );
+        sign_out(d).await?;
+
+        // The billing user has it, with the demo threshold.
+        sign_in(d, BILLING, DEMO_PASSWORD).await?;
+        d.el("#billing-section")
+            .await
+            .context("the billing user's billing section")?;
+        let threshold = d.value("#lowbal-threshold").await?;
+        ensure!(
+            threshold.replace(',', ".").parse::<f64>().ok() == Some(50.0),
+            "the demo threshold 50 shown as {threshold:?}"
+        );
+        sign_out(d).await?;
+
+        // The owner changes notification preferences.
+        sign_in(d, OWNER, DEMO_PASSWORD).await?;
+        d.el("#billing-section").await?;
+        let contacts_sms = !d.is_checked("#notif-contacts-sms").await?;
+        let billing_sms = !d.is_checked("#notif-billing-sms").await?;
+        d.set_checked("#notif-contacts-sms", contacts_sms).await?;
+        d.set_checked("#notif-billing-sms", billing_sms).await?;
+        d.fill("#lowbal-threshold", "25").await?;
+        let status = d.submit("#notif-save", "#notif-status").await?;
+        ensure!(
+            status.state == "ok" && status.kind.is_empty(),
+            "saving notifications: {status:?}"
+        );
+        let account = wait_server_account(
+            &j.api,
+            OWNER,
+            DEMO_PASSWORD,
+            "the new notification preferences",
+            Duration::from_secs(10),
+            |a| {
+                let n = &a["notifications"];
+                channels(&n["contactImports"]).contains(&"sms".to_owned()) == contacts_sms
+                    && channels(&n["billing"]).contains(&"sms".to_owned()) == billing_sms
+                    && n["lowBalance"]["thresholdMinor"] == 2500
+            },
+        )
+        .await?;
+        ensure!(account["notifications"]["lowBalance"]["enabled"] == true);
+
+        // The owner makes the member an admin.
+        let token = j.api.sign_in(OWNER, DEMO_PASSWORD).await?;
+        let members = j.api.members(&token).await?;
+        let member = members
+            .iter()
+            .find(|m| m["email"] == MEMBER)
+            .with_context(|| format!("{MEMBER} in {members:?}"))?;
+        ensure!(member["role"] == "member");
+        let row = format!("tr[data-user-id=\"{}\"]", member["userId"]);
+        d.choose(&format!("{row} select.role-select"), "admin")
+            .await?;
+        let status = d
+            .submit(&format!("{row} button.role-save"), "#org-status")
+            .await?;
+        ensure!(status.state == "ok", "changing the role: {status:?}");
+        ensure!(
+            d.value(&format!("{row} select.role-select")).await? == "admin",
+            "the row shows the new role"
+        );
+        let members = j.api.members(&token).await?;
+        ensure!(
+            members
+                .iter()
+                .any(|m| m["email"] == MEMBER && m["role"] == "admin"),
+            "the server has the new role: {members:?}"
+        );
+
+        // After a restart the window shows what was saved.
+        j.desktop.restart_app().await?;
+        let d = &j.desktop;
+        d.el("#billing-section").await?;
+        ensure!(d.is_checked("#notif-contacts-sms").await? == contacts_sms);
+        ensure!(d.is_checked("#notif-billing-sms").await? == billing_sms);
+        let threshold = d.value("#lowbal-threshold").await?;
+        ensure!(
+            threshold.replace(',', ".").parse::<f64>().ok() == Some(25.0),
+            "threshold after restart: {threshold:?}"
+        );
+        d.wait_js_with(
+            "the member's row to show admin after the restart",
+            "const s = document.querySelector(arguments[0]); return s && s.value === 'admin';",
+            vec![json!(format!("{row} select.role-select"))],
+            Duration::from_secs(15),
+        )
+        .await?;
+
+        d.scroll_to(Some("#org-section")).await?;
+        d.screenshot(&screenshot_path("notifications-roles")).await
+    })
+    .await;
+}
+
+/// Offline: the banner and the cached data; an edit is kept as pending and reaches the
+/// server once it is back on the same address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edit_is_sent_when_the_server_is_back() {
+    run("offline", async |j: &mut Journey| {
+        sign_in(&j.desktop, OWNER, DEMO_PASSWORD).await?;
+        let d = &j.desktop;
+        d.wait_js(
+            "the live event stream to connect",
+            "return document.getElementById('sync-status').dataset.live === 'true'",
+            Duration::from_secs(15),
+        )
+        .await?;
+        ensure!(!d.is_shown("#offline-banner").await?);
+
+        let server = j.server.take().context("server")?;
+        let addr = server.addr().to_owned();
+        ensure!(server.stop()?.success(), "the server stops cleanly");
+
+        d.wait_js(
+            "#offline-banner to show",
+            "return !document.getElementById('offline-banner').hidden",
+            Duration::from_secs(15),
+        )
+        .await?;
+        ensure!(!d.text("#offline-banner-text").await?.is_empty());
+        ensure!(
+            d.text("#user-email").await? == OWNER,
+            "cached account shown"
+        );
+        ensure!(
+            d.text("#balance").await? == "€60.00",
+            "cached balance shown"
+        );
+
+        let sms = !d.is_checked("#notif-contacts-sms").await?;
+        d.set_checked("#notif-contacts-sms", sms).await?;
+        let status = d.submit("#notif-save", "#notif-status").await?;
+        ensure!(status.state == "ok", "saving offline: {status:?}");
+        ensure!(
+            status
+                .text
+                .contains(&catalog_text("en", "common.savedOffline")?),
+            "saved on this device only: {status:?}"
+        );
+        d.wait_js(
+            "the edit to be marked pending",
+            "const c = document.getElementById('pending-count');
+             const b = document.querySelector('[data-pending-badge=\"contactImports\"]');
+             return !c.hidden && c.dataset.count === '1' && b && !b.hidden
+               && document.getElementById('notif-contacts-sms').classList.contains('pending');",
+            Duration::from_secs(5),
+        )
+        .await?;
+        d.scroll_to(None).await?;
+        d.screenshot(&screenshot_path("offline")).await?;
+
+        let server = Server::start_on(j.server_data.path(), &addr)
+            .context("the server starts again on the same port")?;
+        j.server = Some(server);
+        wait_server_account(
+            &j.api,
+            OWNER,
+            DEMO_PASSWORD,
+            "the edit made offline",
+            Duration::from_secs(45),
+            |a| channels(&a["notifications"]["contactImports"]).contains(&"sms".to_owned()) == sms,
+        )
+        .await?;
+        d.wait_js(
+            "the pending mark to go and the banner to hide",
+            "const c = document.getElementById('pending-count');
+             const b = document.querySelector('[data-pending-badge=\"contactImports\"]');
+             return c.hidden && c.dataset.count === '0' && b.hidden
+               && !document.getElementById('notif-contacts-sms').classList.contains('pending')
+               && document.getElementById('offline-banner').hidden;",
+            Duration::from_secs(15),
+        )
+        .await?;
+        ensure!(d.is_checked("#notif-contacts-sms").await? == sms);
+        Ok(())
+    })
+    .await;
+}
+
+/// The balance drops below the owner's threshold: one native notification with the
+/// server's words, the tray's balance follows, and a further drop stays quiet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn low_balance_notifies_once_and_updates_the_tray() {
+    run("low-balance", async |j: &mut Journey| {
+        sign_in(&j.desktop, OWNER, DEMO_PASSWORD).await?;
+        let d = &j.desktop;
+        d.wait_js(
+            "the live event stream to connect",
+            "return document.getElementById('sync-status').dataset.live === 'true'",
+            Duration::from_secs(15),
+        )
+        .await?;
+        let token = j.api.sign_in(OWNER, DEMO_PASSWORD).await?;
+        let account = j.api.account(&token).await?;
+        ensure!(account["language"] == "en", "{account}");
+        let low = &account["notifications"]["lowBalance"];
+        ensure!(
+            low["enabled"] == true
+                && low["thresholdMinor"] == DEMO_THRESHOLD_MINOR
+                && channels(&low["channels"]).contains(&"desktop".to_owned()),
+            "the demo owner's alert: {low}"
+        );
+        ensure!(account["balance"]["amountMinor"] == DEMO_BALANCE_MINOR);
+        let org = account["organization"]["id"]
+            .as_i64()
+            .context("organization id")?;
+
+        d.wait_tray_label("showing €60.00", |l| l == "Balance: €60.00")
+            .await?;
+        ensure!(
+            d.notifications()?.is_empty(),
+            "no notification before: {:?}",
+            d.notifications()?
+        );
+
+        let adjusted = j.api.adjust_balance(org, -1500, "e2e-low-1").await?;
+        ensure!(
+            adjusted["balanceAfterMinor"] == 4500 && adjusted["applied"] == true,
+            "{adjusted}"
+        );
+        let expected = Message::LowBalance {
+            balance_minor: 4500,
+            threshold_minor: DEMO_THRESHOLD_MINOR,
+            currency: Currency::parse("EUR")?,
+        }
+        .render(Language::En);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let shown = loop {
+            let calls = d.notifications()?;
+            if !calls.is_empty() {
+                break calls;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "no Notify call on the session bus within 15 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        ensure!(shown.len() == 1, "exactly one notification: {shown:?}");
+        ensure!(
+            shown[0].summary == expected.subject,
+            "summary {:?}, expected {:?}",
+            shown[0].summary,
+            expected.subject
+        );
+        ensure!(
+            shown[0].body == expected.body,
+            "body {:?}, expected {:?}",
+            shown[0].body,
+            expected.body
+        );
+        ensure!(shown[0].body.contains("€45.00"));
+
+        d.wait_tray_label("showing €45.00", |l| l.contains("€45.00"))
+            .await?;
+        d.wait_text("#balance", "show €45.00", |t| t == "€45.00")
+            .await?;
+        ensure!(
+            d.is_shown("#balance-low").await?,
+            "the low badge in the header"
+        );
+        d.scroll_to(None).await?;
+        d.screenshot(&screenshot_path("low-balance")).await?;
+
+        // Still below the threshold: the tray follows, no second notification.
+        let adjusted = j.api.adjust_balance(org, -500, "e2e-low-2").await?;
+        ensure!(adjusted["balanceAfterMinor"] == 4000, "{adjusted}");
+        d.wait_tray_label("showing €40.00", |l| l.contains("€40.00"))
+            .await?;
+        d.wait_text("#balance", "show €40.00", |t| t == "€40.00")
+            .await?;
+        // The alert would have been raised with the balance just shown; give a late
+        // one a moment to show up on the bus before counting.
+        let quiet_until = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < quiet_until {
+            let calls = d.notifications()?;
+            ensure!(calls.len() == 1, "a second notification: {calls:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The bus output the journeys rely on is read correctly (no desktop needed).
+#[test]
+fn dbus_notify_calls_and_tray_labels_are_parsed() {
+    let capture = "signal time=1 sender=org.freedesktop.DBus -> destination=:1.0 serial=2 path=/org/freedesktop/DBus; interface=org.freedesktop.DBus; member=NameAcquired
+   string \":1.0\"
+method call time=2 sender=:1.5 -> destination=org.freedesktop.Notifications serial=7 path=/org/freedesktop/Notifications; interface=org.freedesktop.Notifications; member=Notify
+   string \"Account Settings\"
+   uint32 0
+   string \"\"
+   string \"Your balance is low\"
+   string \"Your balance is €45.00.\"
+   array [
+   ]
+   array [
+      dict entry(
+         string \"urgency\"
+         variant             byte 1
+      )
+   ]
+   int32 -1
+";
+    let calls = parse_notify_calls(capture);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].app_name, "Account Settings");
+    assert_eq!(calls[0].summary, "Your balance is low");
+    assert_eq!(calls[0].body, "Your balance is €45.00.");
+    let layout = "   struct {
+      array [
+         variant             struct {
+               int32 2
+               array [
+                  dict entry(
+                     string \"label\"
+                     variant                         string \"Balance: €60.00\"
+                  )
+               ]
+            }
+      ]
+   }";
+    assert_eq!(parse_menu_labels(layout), vec!["Balance: €60.00"]);
+}

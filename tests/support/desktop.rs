@@ -1,0 +1,927 @@
+//! The real desktop app, driven: one [`Desktop`] is an X server (Xvfb), a D-Bus session
+//! (`dbus-run-session`) in a fresh kernel session keyring (`keyctl session -`), and
+//! tauri-driver inside it, which starts the app through WebKitWebDriver when a
+//! WebDriver session is opened. Everything the app needs from "the desktop" is there:
+//! the display, the session bus (single-instance name, tray, notifications) and the
+//! keyring (the session token).
+//!
+//! Observed from outside, as a person would see it:
+//! - the window through WebDriver ([`Desktop::client`] and the helpers below);
+//! - native notifications: `dbus-monitor` records every call to
+//!   `org.freedesktop.Notifications` on the session bus ([`Desktop::notifications`]);
+//! - the tray: its `com.canonical.dbusmenu` menu, read with `dbus-send`
+//!   ([`Desktop::tray_labels`]).
+//!
+//! Every process runs in one process group that is ended on drop (tauri-driver first,
+//! with SIGTERM, so it reaps WebKitWebDriver), also when a test fails. Logs and
+//! captures are files, never pipes, so no leftover process can hold a test's output
+//! open.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use rustix::process::{Pid, Signal, kill_process, kill_process_group};
+use serde_json::{Value, json};
+
+/// How long a UI expectation may take before the test fails.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The `account-settings` binary: `ACCOUNT_SETTINGS_BIN`, else the one built next to
+/// this test binary (`cargo build -p account-desktop`, which `make test` runs first).
+pub fn app_binary() -> anyhow::Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("ACCOUNT_SETTINGS_BIN") {
+        let bin = PathBuf::from(bin);
+        anyhow::ensure!(
+            bin.exists(),
+            "ACCOUNT_SETTINGS_BIN={} does not exist",
+            bin.display()
+        );
+        return Ok(std::fs::canonicalize(bin)?);
+    }
+    let exe = std::env::current_exe().context("test binary path")?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("target profile folder")?;
+    let bin = dir.join(format!("account-settings{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        bin.exists(),
+        "{} is missing: build the app first (`cargo build -p account-desktop`, or `make test`), \
+         or point ACCOUNT_SETTINGS_BIN at it",
+        bin.display()
+    );
+    Ok(bin)
+}
+
+/// tauri-driver: `TAURI_DRIVER`, else on `PATH`, else in cargo's bin folder.
+fn tauri_driver() -> anyhow::Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("TAURI_DRIVER") {
+        return Ok(PathBuf::from(bin));
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        candidates.push(PathBuf::from(home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    candidates
+        .into_iter()
+        .map(|d| d.join("tauri-driver"))
+        .find(|p| p.is_file())
+        .context("tauri-driver is missing: `cargo install tauri-driver --locked` (or `make deps`)")
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; good enough for test ports).
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn pid_of(child: &Child) -> Option<Pid> {
+    i32::try_from(child.id()).ok().and_then(Pid::from_raw)
+}
+
+/// Waits for `child` to exit, up to `timeout`; true when it did.
+fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return true,
+            Ok(None) if Instant::now() >= deadline => return false,
+            Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+/// One call to `org.freedesktop.Notifications.Notify`, as seen on the session bus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+}
+
+/// Where the tray's menu lives on the bus: (connection name, object path).
+type MenuAddress = (String, String);
+
+/// What a status region (`#<form>-status`) says once its form is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// `ok` or `error` (`data-state`).
+    pub state: String,
+    /// `info`, `conflict` or empty (`data-kind`).
+    pub kind: String,
+    pub text: String,
+}
+
+/// An X display, a D-Bus session and tauri-driver; the app once [`Desktop::open_app`]
+/// was called.
+#[derive(Debug)]
+pub struct Desktop {
+    app: PathBuf,
+    /// Logs, the bus address and the notification capture.
+    dir: tempfile::TempDir,
+    xvfb: Child,
+    display: String,
+    /// `keyctl session - dbus-run-session -- sh -c '… exec tauri-driver'`: the leader of
+    /// the process group everything else runs in.
+    session: Child,
+    driver_port: u16,
+    client: Option<Client>,
+    menu: Mutex<Option<MenuAddress>>,
+    terminated: bool,
+}
+
+impl Desktop {
+    /// Starts the display, the bus and tauri-driver for an app using `data_dir` and
+    /// offering `server` on its sign-in screen. The app itself starts with
+    /// [`Desktop::open_app`].
+    pub async fn start(data_dir: &Path, server: &str) -> anyhow::Result<Self> {
+        let app = app_binary()?;
+        let driver = tauri_driver()?;
+        let dir = tempfile::Builder::new()
+            .prefix("desktop-e2e-")
+            .tempdir()
+            .context("temp folder")?;
+
+        // Xvfb picks a free display itself and writes its number to fd 1.
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(File::create(dir.path().join("xvfb.log"))?)
+            .spawn()
+            .context("Xvfb could not start (is the xvfb package installed?)")?;
+        let display = {
+            let stdout = xvfb.stdout.take().context("Xvfb stdout")?;
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(stdout).read_line(&mut line);
+                let _ = tx.send(line);
+            });
+            match rx.recv_timeout(Duration::from_secs(15)) {
+                Ok(line) if !line.trim().is_empty() => format!(":{}", line.trim()),
+                _ => {
+                    let _ = xvfb.kill();
+                    let _ = xvfb.wait();
+                    bail!(
+                        "Xvfb did not report a display: {}",
+                        std::fs::read_to_string(dir.path().join("xvfb.log")).unwrap_or_default()
+                    );
+                }
+            }
+        };
+
+        let driver_port = free_port()?;
+        let native_port = free_port()?;
+        let script = r#"dir="$1"; shift
+printf '%s\n' "$DBUS_SESSION_BUS_ADDRESS" > "$dir/bus.tmp" && mv "$dir/bus.tmp" "$dir/bus"
+dbus-monitor "interface=org.freedesktop.Notifications" > "$dir/notifications.log" 2>&1 &
+exec "$@""#;
+        let log = File::create(dir.path().join("app.log"))?;
+        let mut cmd = Command::new("keyctl");
+        cmd.args([
+            "session",
+            "-",
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(dir.path())
+        .arg(&driver)
+        .args(["--port", &driver_port.to_string()])
+        .args(["--native-port", &native_port.to_string()])
+        .env("DISPLAY", &display)
+        .env("NO_AT_BRIDGE", "1")
+        .env("ACCOUNT_SETTINGS_DATA_DIR", data_dir)
+        .env("ACCOUNT_SETTINGS_SERVER", server)
+        .env(
+            "ACCOUNT_SETTINGS_LOG",
+            "warn,account_desktop=info,desktop_core=info",
+        )
+        // The OS language the app detects: English, whatever the host says.
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANGUAGE")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+        let session = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = xvfb.kill();
+                let _ = xvfb.wait();
+                return Err(anyhow::Error::new(e)
+                    .context("keyctl/dbus-run-session could not start (keyutils, dbus)"));
+            }
+        };
+        let desktop = Self {
+            app,
+            dir,
+            xvfb,
+            display,
+            session,
+            driver_port,
+            client: None,
+            menu: Mutex::new(None),
+            terminated: false,
+        };
+        desktop.wait_ready().await?;
+        Ok(desktop)
+    }
+
+    /// Waits for the bus address, the monitor and tauri-driver's port.
+    async fn wait_ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let bus = self.dir.path().join("bus").exists();
+            let monitor = std::fs::metadata(self.dir.path().join("notifications.log"))
+                .is_ok_and(|m| m.len() > 0);
+            let port = tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port))
+                .await
+                .is_ok();
+            if bus && monitor && port {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "the desktop session did not come up (bus: {bus}, dbus-monitor: {monitor}, \
+                     tauri-driver on port {}: {port}); its log:\n{}",
+                    self.driver_port,
+                    self.log_tail(40)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Starts the app: opens a WebDriver session (WebKitWebDriver launches the binary)
+    /// and waits until the page shows the sign-in screen or the settings.
+    pub async fn open_app(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.client.is_none(), "the app is already open");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": self.app.display().to_string() }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let log = self.dir.path().join("app.log");
+        let logged_before = std::fs::metadata(&log).map_or(0, |m| m.len());
+        // WebKitWebDriver waits for a browser that exited at start-up without end: watch
+        // the log for the app's own start-up failure to fail fast.
+        let failed_to_start = async {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let text = std::fs::read(&log).unwrap_or_default();
+                let new =
+                    String::from_utf8_lossy(&text[(logged_before as usize).min(text.len())..])
+                        .into_owned();
+                if let Some(line) = new.lines().find(|l| l.contains("could not start")) {
+                    return line.to_owned();
+                }
+            }
+        };
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{}", self.driver_port);
+        let connect = builder.connect(&url);
+        let client = tokio::select! {
+            r = tokio::time::timeout(Duration::from_secs(60), connect) => r
+                .map_err(|_| anyhow::anyhow!("no WebDriver session after 60 s"))
+                .and_then(|r| r.map_err(anyhow::Error::new)),
+            line = failed_to_start => Err(anyhow::anyhow!("the app exited at start-up: {line}")),
+        }
+        .with_context(|| format!("starting the app; its log:\n{}", self.log_tail(40)))?;
+        self.client = Some(client);
+        self.wait_js(
+            "the page to show the sign-in screen or the settings",
+            "return !document.getElementById('signin').hidden || !document.getElementById('settings').hidden",
+            UI_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the WebDriver session: WebKitWebDriver ends the app.
+    pub async fn close_app(&mut self) -> anyhow::Result<()> {
+        if let Some(client) = self.client.take() {
+            client
+                .close()
+                .await
+                .context("ending the WebDriver session")?;
+        }
+        // The app must be gone before another one starts: it holds the single-instance
+        // name on the bus.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.app_running() {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the app did not exit after its WebDriver session ended"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // …and the bus must have noticed: a new instance that still finds the old one's
+        // single-instance name hands over to it and exits.
+        loop {
+            let names = self.dbus_send(&[
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.ListNames",
+            ])?;
+            if !names.contains("SingleInstance") {
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the app's single-instance name stayed on the bus after it exited"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        *self.menu.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
+    }
+
+    /// Quits the app and starts it again on the same data folder, bus and keyring.
+    pub async fn restart_app(&mut self) -> anyhow::Result<()> {
+        self.close_app().await?;
+        self.open_app().await
+    }
+
+    /// Whether an `account-settings` process of this desktop is alive (not a zombie).
+    fn app_running(&self) -> bool {
+        let Some(pgid) = pid_of(&self.session) else {
+            return false;
+        };
+        let name: String = self
+            .app
+            .file_name()
+            .map(|n| n.to_string_lossy().chars().take(15).collect())
+            .unwrap_or_default();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        procs.flatten().any(|p| {
+            let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
+                return false;
+            };
+            // pid (comm) state ppid pgrp …; comm may contain spaces: split after ')'.
+            let Some((head, tail)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
+            let fields: Vec<&str> = tail.split_whitespace().collect();
+            comm == name
+                && fields.first().is_some_and(|s| *s != "Z" && *s != "X")
+                && fields
+                    .get(2)
+                    .is_some_and(|g| *g == pgid.as_raw_nonzero().get().to_string())
+        })
+    }
+
+    /// The WebDriver client of the open app.
+    pub fn client(&self) -> anyhow::Result<&Client> {
+        self.client.as_ref().context("the app is not open")
+    }
+
+    /// The X display (`:N`).
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The last `lines` lines the app, WebKitWebDriver and tauri-driver wrote.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("app.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    // ------------------------------------------------------------------ the page
+
+    /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
+    pub async fn js_with(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+        self.client()?
+            .execute(script, args)
+            .await
+            .with_context(|| format!("running in the page: {script}"))
+    }
+
+    pub async fn js(&self, script: &str) -> anyhow::Result<Value> {
+        self.js_with(script, Vec::new()).await
+    }
+
+    /// Polls `script` until it returns something truthy; returns that.
+    pub async fn wait_js(
+        &self,
+        what: &str,
+        script: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        self.wait_js_with(what, script, Vec::new(), timeout).await
+    }
+
+    pub async fn wait_js_with(
+        &self,
+        what: &str,
+        script: &str,
+        args: Vec<Value>,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let last = match self.js_with(script, args.clone()).await {
+                Ok(v) if truthy(&v) => return Ok(v),
+                Ok(v) => v,
+                Err(e) => json!(format!("error: {e:#}")),
+            };
+            if Instant::now() >= deadline {
+                bail!("waited {timeout:?} for {what}; last answer: {last}\n(script: {script})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The element matching `css`, once it exists and is displayed.
+    pub async fn el(&self, css: &str) -> anyhow::Result<Element> {
+        let client = self.client()?;
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let why = match client.find(Locator::Css(css)).await {
+                Ok(e) => match e.is_displayed().await {
+                    Ok(true) => return Ok(e),
+                    Ok(false) => "it is not displayed".to_owned(),
+                    Err(e) => format!("{e}"),
+                },
+                Err(e) if e.is_no_such_element() => "there is no such element".to_owned(),
+                Err(e) => format!("{e}"),
+            };
+            if Instant::now() >= deadline {
+                bail!("waited {UI_TIMEOUT:?} for `{css}`: {why}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// How many elements match `css` (displayed or not) right now.
+    pub async fn count(&self, css: &str) -> anyhow::Result<usize> {
+        Ok(self.client()?.find_all(Locator::Css(css)).await?.len())
+    }
+
+    /// Types `text` into the input `css`, replacing what it held.
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let e = self.el(css).await?;
+        e.clear()
+            .await
+            .with_context(|| format!("clearing `{css}`"))?;
+        e.send_keys(text)
+            .await
+            .with_context(|| format!("typing into `{css}`"))
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.el(css)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking `{css}`"))
+    }
+
+    /// Picks the option with `value` in the select `css`.
+    pub async fn choose(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        self.el(css)
+            .await?
+            .select_by_value(value)
+            .await
+            .with_context(|| format!("choosing `{value}` in `{css}`"))
+    }
+
+    /// Ticks or unticks the checkbox `css` (by clicking it, as a person would).
+    pub async fn set_checked(&self, css: &str, on: bool) -> anyhow::Result<()> {
+        let e = self.el(css).await?;
+        if e.is_selected().await? != on {
+            e.click()
+                .await
+                .with_context(|| format!("clicking `{css}`"))?;
+        }
+        anyhow::ensure!(
+            e.is_selected().await? == on,
+            "`{css}` did not become {}",
+            if on { "ticked" } else { "unticked" }
+        );
+        Ok(())
+    }
+
+    pub async fn is_checked(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(self.el(css).await?.is_selected().await?)
+    }
+
+    /// The trimmed text content of `css` (also when hidden); empty when absent.
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        let v = self
+            .js_with(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The `value` of the form control `css`.
+    pub async fn value(&self, css: &str) -> anyhow::Result<String> {
+        let v = self
+            .js_with(
+                "const e = document.querySelector(arguments[0]); return e ? String(e.value) : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        v.as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no element `{css}`"))
+    }
+
+    /// Whether `css` exists and is not inside anything `hidden`.
+    pub async fn is_shown(&self, css: &str) -> anyhow::Result<bool> {
+        let v = self
+            .js_with(
+                "const e = document.querySelector(arguments[0]); return Boolean(e && !e.closest('[hidden]'));",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(v.as_bool().unwrap_or(false))
+    }
+
+    /// Waits until the text of `css` satisfies `pred`; returns it.
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let text = self.text(css).await?;
+            if pred(&text) {
+                return Ok(text);
+            }
+            if Instant::now() >= deadline {
+                bail!("waited {UI_TIMEOUT:?} for `{css}` to {what}; it says {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks `button` and waits for its form to finish: the button is no longer busy
+    /// and the status region `status` carries a `data-state`.
+    pub async fn submit(&self, button: &str, status: &str) -> anyhow::Result<Status> {
+        self.click(button).await?;
+        let v = self
+            .wait_js_with(
+                &format!("`{status}` to report after clicking `{button}`"),
+                "const b = document.querySelector(arguments[0]);
+                 const s = document.querySelector(arguments[1]);
+                 if (!s || !s.dataset.state || (b && b.getAttribute('aria-busy') === 'true')) return null;
+                 return { state: s.dataset.state, kind: s.dataset.kind || '', text: s.textContent.trim() };",
+                vec![json!(button), json!(status)],
+                UI_TIMEOUT,
+            )
+            .await?;
+        Ok(Status {
+            state: v["state"].as_str().unwrap_or_default().to_owned(),
+            kind: v["kind"].as_str().unwrap_or_default().to_owned(),
+            text: v["text"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// Scrolls the page so that `css` is at the top of the window (`None`: the top of
+    /// the page), for a screenshot of what matters.
+    pub async fn scroll_to(&self, css: Option<&str>) -> anyhow::Result<()> {
+        self.js_with(
+            "const e = arguments[0] && document.querySelector(arguments[0]);
+             if (e) e.scrollIntoView({ block: 'start' }); else window.scrollTo(0, 0);
+             return true;",
+            vec![css.map_or(Value::Null, |c| json!(c))],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Saves a WebDriver screenshot of the window (PNG) to `path`.
+    pub async fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
+        let png = self.client()?.screenshot().await.context("screenshot")?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Saves the whole X screen (ImageMagick's `import -window root`) to `path`.
+    pub fn screen_shot(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let out = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(path)
+            .output()
+            .context("import (ImageMagick)")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ the bus
+
+    fn bus_address(&self) -> anyhow::Result<String> {
+        Ok(std::fs::read_to_string(self.dir.path().join("bus"))?
+            .trim()
+            .to_owned())
+    }
+
+    fn dbus_send(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new("dbus-send")
+            .args(["--session", "--print-reply", "--reply-timeout=3000"])
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address()?)
+            .stdin(Stdio::null())
+            .output()
+            .context("dbus-send (package dbus)")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "dbus-send {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Every `Notify` call seen on the session bus so far, oldest first.
+    pub fn notifications(&self) -> anyhow::Result<Vec<Notification>> {
+        let text = std::fs::read_to_string(self.dir.path().join("notifications.log"))?;
+        Ok(parse_notify_calls(&text))
+    }
+
+    /// The raw `dbus-monitor` capture (for failure messages).
+    pub fn notification_capture(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("notifications.log")).unwrap_or_default()
+    }
+
+    /// Finds the object exporting `com.canonical.dbusmenu` (the tray's menu) on the bus.
+    fn find_menu(&self) -> anyhow::Result<MenuAddress> {
+        let names = self.dbus_send(&[
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.ListNames",
+        ])?;
+        for name in quoted_strings(&names)
+            .into_iter()
+            .filter(|n| n.starts_with(':'))
+        {
+            let mut paths = vec!["/".to_owned()];
+            let mut visited = 0;
+            while let Some(path) = paths.pop() {
+                visited += 1;
+                if visited > 64 {
+                    break;
+                }
+                let Ok(reply) = self.dbus_send(&[
+                    &format!("--dest={name}"),
+                    &path,
+                    "org.freedesktop.DBus.Introspectable.Introspect",
+                ]) else {
+                    break;
+                };
+                if reply.contains("interface name=\"com.canonical.dbusmenu\"") {
+                    return Ok((name, path));
+                }
+                for child in xml_child_nodes(&reply) {
+                    paths.push(if path == "/" {
+                        format!("/{child}")
+                    } else {
+                        format!("{path}/{child}")
+                    });
+                }
+            }
+        }
+        bail!("no com.canonical.dbusmenu object on the session bus (is the tray up?)")
+    }
+
+    /// The labels of the tray menu's items, top to bottom (`com.canonical.dbusmenu`
+    /// `GetLayout` of the tray's menu).
+    pub fn tray_labels(&self) -> anyhow::Result<Vec<String>> {
+        let cached = self.menu.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let read = |(name, path): &MenuAddress| {
+            self.dbus_send(&[
+                &format!("--dest={name}"),
+                path,
+                "com.canonical.dbusmenu.GetLayout",
+                "int32:0",
+                "int32:-1",
+                "array:string:",
+            ])
+        };
+        let reply = match cached.as_ref().map(read) {
+            Some(Ok(reply)) => reply,
+            _ => {
+                let found = self.find_menu()?;
+                let reply = read(&found)?;
+                *self.menu.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
+                reply
+            }
+        };
+        Ok(parse_menu_labels(&reply))
+    }
+
+    /// Polls the tray menu until one label satisfies `pred`; returns that label.
+    pub async fn wait_tray_label(
+        &self,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let labels = self.tray_labels();
+            if let Ok(labels) = &labels
+                && let Some(found) = labels.iter().find(|l| pred(l))
+            {
+                return Ok(found.clone());
+            }
+            if Instant::now() >= deadline {
+                bail!("waited {UI_TIMEOUT:?} for a tray menu item {what}; the menu: {labels:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    /// Ends the app and everything else, reporting a failure to end the session.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        let closed = self.close_app().await;
+        self.terminate();
+        closed
+    }
+
+    fn terminate(&mut self) {
+        if std::mem::replace(&mut self.terminated, true) {
+            return;
+        }
+        // tauri-driver (the process group's `sh`, exec'd) first, with SIGTERM: it ends
+        // WebKitWebDriver, which ends the app; then dbus-run-session ends the bus.
+        if let Some(pgid) = pid_of(&self.session) {
+            if let Some(driver) = self.driver_pid() {
+                let _ = kill_process(driver, Signal::TERM);
+            } else {
+                let _ = kill_process_group(pgid, Signal::TERM);
+            }
+            if !wait_exit(&mut self.session, Duration::from_secs(10)) {
+                let _ = kill_process_group(pgid, Signal::TERM);
+                wait_exit(&mut self.session, Duration::from_secs(3));
+            }
+            // Whatever is left in the group (the accessibility bus D-Bus started, …).
+            let _ = kill_process_group(pgid, Signal::TERM);
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = kill_process_group(pgid, Signal::KILL);
+            let _ = self.session.kill();
+            let _ = self.session.wait();
+        }
+        if let Some(pid) = pid_of(&self.xvfb) {
+            let _ = kill_process(pid, Signal::TERM);
+        }
+        if !wait_exit(&mut self.xvfb, Duration::from_secs(5)) {
+            let _ = self.xvfb.kill();
+            let _ = self.xvfb.wait();
+        }
+    }
+
+    /// tauri-driver's pid: the child of dbus-run-session that is not dbus-daemon.
+    fn driver_pid(&self) -> Option<Pid> {
+        let leader = self.session.id().to_string();
+        let children =
+            std::fs::read_to_string(format!("/proc/{leader}/task/{leader}/children")).ok()?;
+        children
+            .split_whitespace()
+            .filter_map(|p| p.parse::<i32>().ok())
+            .find(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| c.trim() == "tauri-driver")
+            })
+            .and_then(Pid::from_raw)
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// The strings between double quotes in `dbus-send`/`dbus-monitor` output lines of the
+/// form `string "…"`.
+fn quoted_strings(text: &str) -> Vec<String> {
+    text.lines().filter_map(string_value).collect()
+}
+
+/// `… string "value"` → `value`.
+fn string_value(line: &str) -> Option<String> {
+    let start = line.find("string \"")? + "string \"".len();
+    let end = line.rfind('"')?;
+    (end >= start).then(|| line[start..end].to_owned())
+}
+
+/// `<node name="x"/>` children of an introspection document.
+fn xml_child_nodes(xml: &str) -> Vec<String> {
+    xml.match_indices("<node name=\"")
+        .filter_map(|(i, m)| {
+            let rest = &xml[i + m.len()..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The `label` properties of a `GetLayout` reply, in order.
+pub fn parse_menu_labels(reply: &str) -> Vec<String> {
+    let lines: Vec<&str> = reply.lines().collect();
+    let mut labels = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "string \"label\""
+            && let Some(value) = lines.get(i + 1).and_then(|l| string_value(l))
+        {
+            labels.push(value);
+        }
+    }
+    labels
+}
+
+/// `Notify` method calls in a `dbus-monitor` capture: the top-level string arguments
+/// are app name, icon, summary and body, in that order.
+pub fn parse_notify_calls(capture: &str) -> Vec<Notification> {
+    let mut calls = Vec::new();
+    let mut lines = capture.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !(line.starts_with("method call") && line.contains("member=Notify")) {
+            continue;
+        }
+        let mut strings = Vec::new();
+        while let Some(next) = lines.peek() {
+            if !next.starts_with(' ') {
+                break;
+            }
+            // Top-level arguments are indented by exactly three spaces.
+            if next.starts_with("   ")
+                && !next.starts_with("    ")
+                && let Some(s) = string_value(next)
+            {
+                strings.push(s);
+            }
+            lines.next();
+        }
+        if strings.len() >= 4 {
+            calls.push(Notification {
+                app_name: strings[0].clone(),
+                summary: strings[2].clone(),
+                body: strings[3].clone(),
+            });
+        }
+    }
+    calls
+}
