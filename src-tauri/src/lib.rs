@@ -76,6 +76,44 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     Ok(())
 }
 
+/// How many times a start is retried when the single-instance check meets an instance
+/// that is just exiting (its bus name is still taken but it no longer answers).
+#[cfg(target_os = "linux")]
+const START_ATTEMPTS: u32 = 3;
+#[cfg(target_os = "linux")]
+const ATTEMPT_ENV: &str = "ACCOUNT_SETTINGS_START_ATTEMPT";
+
+/// Relaunching right after Quit can find the old instance still holding its D-Bus name
+/// but no longer answering (`NoReply`); the plugin then fails the start. A GTK event
+/// loop cannot be built twice in one process, so the retry is a fresh image of the same
+/// process, a moment later. Returns only when out of attempts (or elsewhere than Linux).
+fn retry_start() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let attempt: u32 = std::env::var(ATTEMPT_ENV)
+            .ok()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(1);
+        if attempt >= START_ATTEMPTS {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        tracing::warn!(
+            attempt,
+            "the previous instance is still exiting; starting again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        let error = std::process::Command::new(exe)
+            .args(std::env::args().skip(1))
+            .env(ATTEMPT_ENV, (attempt + 1).to_string())
+            .exec();
+        tracing::error!(%error, "starting again failed");
+    }
+}
+
 /// Builds and runs the app until Quit.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -123,6 +161,9 @@ pub fn run() {
     let app = match app {
         Ok(app) => app,
         Err(e) => {
+            if e.to_string().contains("single-instance") {
+                retry_start();
+            }
             eprintln!("Account Settings could not start: {e}");
             std::process::exit(1);
         }
