@@ -95,9 +95,18 @@ lower-balance: server
 	ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" \
 	  "$(CARGO_TARGET_DIR)/release/account-server" balance adjust --org "Demo Marketing Co." --amount $(AMOUNT)
 
+# The desktop part builds the app and the minimal Tauri window with one command (same
+# profile, same Tauri features), then measures both under Xvfb: launch → first paint,
+# idle PSS (window open, then closed to the tray) and stripped size. It runs in a fresh
+# session keyring (`keyctl session -`), which the app inherits to find the signed-in
+# profile's token. DESKTOP_BENCH_RUNS (7), DESKTOP_BENCH_IDLE_SECS (10) and
+# DESKTOP_BENCH_ARTIFACTS (a folder for logs, screenshots and smaps) tune it.
 bench: deps
 	cargo bench -p account-server --bench push
 	cargo bench -p desktop-core --bench live_balance
+	cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol \
+	  -p account-desktop -p account-server -p minimal-window
+	keyctl session - cargo bench -p desktop-bench --bench desktop
 
 clean-data:
 	rm -rf "$(DATA_DIR)"

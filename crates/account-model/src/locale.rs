@@ -216,8 +216,13 @@ mod tests {
         assert_eq!(code("ES"), Some(34));
         assert_eq!(code("US"), Some(1));
         assert_eq!(code("PT"), Some(351));
-        let with_code = Country::all().filter(|c| c.calling_code().is_some()).count();
-        assert!(with_code > 230, "only {with_code} countries have a calling code");
+        let with_code = Country::all()
+            .filter(|c| c.calling_code().is_some())
+            .count();
+        assert!(
+            with_code > 230,
+            "only {with_code} countries have a calling code"
+        );
     }
 
     #[test]

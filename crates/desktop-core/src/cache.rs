@@ -900,7 +900,11 @@ mod tests {
         assert_eq!(shown.server_version, 1);
         assert_eq!(shown.pending_edits, 1);
         assert_eq!(
-            shown.pending_fields.iter().map(String::as_str).collect::<Vec<_>>(),
+            shown
+                .pending_fields
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
             ["language"]
         );
         let next = cache.claim_next().expect("claim").expect("queued");
