@@ -18,7 +18,7 @@ help:
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
 	@echo "make deb   build the Debian package of the app"
-	@echo "make bench  print the benchmarks (push latency, throughput, sign-in)"
+	@echo "make bench  print the benchmarks (push latency, throughput, sign-in; the app vs a minimal Tauri window)"
 	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
 
 # System packages, installed only when missing (apt-get, as root or through sudo):
