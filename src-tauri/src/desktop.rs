@@ -17,8 +17,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use account_model::Language;
 use account_model::i18n::Message;
-use account_model::{Currency, Language};
 use desktop_core::engine::{EngineConfig, EventsConfig, EventsEnded};
 use desktop_core::{AlertRule, Change, CoreError, KeyringTokenStore, LowBalanceAlert, SyncEngine};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -332,7 +332,7 @@ pub async fn tray_view(engine: &SyncEngine) -> TrayView {
     };
     TrayView {
         language,
-        balance: balance.map(|(m, c): (i64, Currency)| (m, c)),
+        balance,
         low,
     }
 }
