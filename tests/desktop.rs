@@ -188,6 +188,51 @@ fn channels(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Requests an email or phone change (`kind` names the form's ids), then checks that a
+/// wrong code is refused with the catalog's words and marks the field invalid, and
+/// confirms with the code the server sent to `target`.
+async fn change_with_code(
+    d: &Desktop,
+    server: &Server,
+    kind: &str,
+    target_field: &str,
+    target: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let status_id = format!("#{kind}-status");
+    d.fill(target_field, target).await?;
+    d.fill(&format!("#{kind}-password"), password).await?;
+    let status = d.submit(&format!("#{kind}-submit"), &status_id).await?;
+    ensure!(status.state == "ok", "{kind} change request: {status:?}");
+    let code_field = format!("#{kind}-code");
+    d.el(&code_field).await?;
+    let code = latest_code(&server.cli(&["outbox", "--to", target])?)
+        .with_context(|| format!("no code in the outbox for {target}"))?;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    d.fill(&code_field, wrong).await?;
+    let submit_code = format!("#{kind}-code-submit");
+    let status = d.submit(&submit_code, &status_id).await?;
+    ensure!(
+        status.state == "error"
+            && status
+                .text
+                .starts_with(&catalog_text("en", "error.code_invalid")?),
+        "a wrong {kind} code must be refused: {status:?}"
+    );
+    ensure!(
+        d.js(&format!(
+            "return document.getElementById('{kind}-code').getAttribute('aria-invalid')"
+        ))
+        .await?
+            == "true",
+        "the {kind} code field is marked invalid"
+    );
+    d.fill(&code_field, &code).await?;
+    let status = d.submit(&submit_code, &status_id).await?;
+    ensure!(status.state == "ok", "{kind} code: {status:?}");
+    Ok(())
+}
+
 /// Polls the server's view of the owner's account until `pred` holds.
 async fn wait_server_account(
     api: &Api,
@@ -264,32 +309,7 @@ async fn account_password_email_and_phone() {
 
         // Email: a wrong code is refused, the one sent to the new address confirms.
         let new_email = "olivia.ortega@demo.example";
-        d.fill("#email-new", new_email).await?;
-        d.fill("#email-password", new_password).await?;
-        let status = d.submit("#email-submit", "#email-status").await?;
-        ensure!(status.state == "ok", "email change request: {status:?}");
-        d.el("#email-code").await?;
-        let code = latest_code(&server.cli(&["outbox", "--to", new_email])?)
-            .context("no code in the outbox for the new address")?;
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        d.fill("#email-code", wrong).await?;
-        let status = d.submit("#email-code-submit", "#email-status").await?;
-        ensure!(
-            status.state == "error"
-                && status
-                    .text
-                    .starts_with(&catalog_text("en", "error.code_invalid")?),
-            "a wrong email code must be refused: {status:?}"
-        );
-        ensure!(
-            d.js("return document.getElementById('email-code').getAttribute('aria-invalid')")
-                .await?
-                == "true",
-            "the email code field is marked invalid"
-        );
-        d.fill("#email-code", &code).await?;
-        let status = d.submit("#email-code-submit", "#email-status").await?;
-        ensure!(status.state == "ok", "email code: {status:?}");
+        change_with_code(d, server, "email", "#email-new", new_email, new_password).await?;
         d.wait_text("#user-email", "show the new address", |t| t == new_email)
             .await?;
         let token = j.api.sign_in(new_email, new_password).await?;
@@ -297,32 +317,7 @@ async fn account_password_email_and_phone() {
 
         // Phone: same, with the SMS code.
         let new_phone = "+34612345678";
-        d.fill("#phone-number", new_phone).await?;
-        d.fill("#phone-password", new_password).await?;
-        let status = d.submit("#phone-submit", "#phone-status").await?;
-        ensure!(status.state == "ok", "phone change request: {status:?}");
-        d.el("#phone-code").await?;
-        let code = latest_code(&server.cli(&["outbox", "--to", new_phone])?)
-            .context("no SMS code in the outbox")?;
-        let wrong = if code == "000000" { "111111" } else { "000000" };
-        d.fill("#phone-code", wrong).await?;
-        let status = d.submit("#phone-code-submit", "#phone-status").await?;
-        ensure!(
-            status.state == "error"
-                && status
-                    .text
-                    .starts_with(&catalog_text("en", "error.code_invalid")?),
-            "a wrong SMS code must be refused: {status:?}"
-        );
-        ensure!(
-            d.js("return document.getElementById('phone-code').getAttribute('aria-invalid')")
-                .await?
-                == "true",
-            "the phone code field is marked invalid"
-        );
-        d.fill("#phone-code", &code).await?;
-        let status = d.submit("#phone-code-submit", "#phone-status").await?;
-        ensure!(status.state == "ok", "SMS code: {status:?}");
+        change_with_code(d, server, "phone", "#phone-number", new_phone, new_password).await?;
         d.wait_text("#user-phone", "show the new number", |t| {
             t.chars().filter(char::is_ascii_digit).collect::<String>() == "34612345678"
         })

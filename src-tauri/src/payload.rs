@@ -141,47 +141,49 @@ impl ReferenceData {
     }
 }
 
+/// A cached list and when the server sent it (`syncedAt` null: never fetched).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SessionsPayload {
-    pub sessions: Vec<SessionView>,
+pub struct ListPayload<T> {
+    /// Named like the server's list (`sessions`, `members`).
+    #[serde(flatten)]
+    pub list: T,
     pub synced_at: Option<DateTime<Utc>>,
 }
 
-impl From<Option<Synced<Vec<SessionView>>>> for SessionsPayload {
-    fn from(s: Option<Synced<Vec<SessionView>>>) -> Self {
-        match s {
-            Some(s) => Self {
-                sessions: s.value,
-                synced_at: Some(s.synced_at),
-            },
-            None => Self {
-                sessions: Vec::new(),
-                synced_at: None,
-            },
+#[derive(Debug, Clone, Serialize)]
+pub struct Sessions {
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Members {
+    pub members: Vec<MemberView>,
+}
+
+pub type SessionsPayload = ListPayload<Sessions>;
+pub type MembersPayload = ListPayload<Members>;
+
+impl<T> ListPayload<T> {
+    fn of<V>(cached: Option<Synced<Vec<V>>>, wrap: impl FnOnce(Vec<V>) -> T) -> Self {
+        let (value, synced_at) =
+            cached.map_or((Vec::new(), None), |s| (s.value, Some(s.synced_at)));
+        Self {
+            list: wrap(value),
+            synced_at,
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MembersPayload {
-    pub members: Vec<MemberView>,
-    pub synced_at: Option<DateTime<Utc>>,
+impl From<Option<Synced<Vec<SessionView>>>> for SessionsPayload {
+    fn from(s: Option<Synced<Vec<SessionView>>>) -> Self {
+        Self::of(s, |sessions| Sessions { sessions })
+    }
 }
 
 impl From<Option<Synced<Vec<MemberView>>>> for MembersPayload {
     fn from(s: Option<Synced<Vec<MemberView>>>) -> Self {
-        match s {
-            Some(s) => Self {
-                members: s.value,
-                synced_at: Some(s.synced_at),
-            },
-            None => Self {
-                members: Vec::new(),
-                synced_at: None,
-            },
-        }
+        Self::of(s, |members| Members { members })
     }
 }
 
@@ -208,4 +210,30 @@ pub struct EditPayload {
     pub synced: bool,
     pub conflicts: Vec<ConflictPayload>,
     pub rejected: Vec<RejectedPayload>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_keep_the_contracts_shape() {
+        let never: SessionsPayload = None.into();
+        assert_eq!(
+            serde_json::to_value(&never).expect("json"),
+            serde_json::json!({ "sessions": [], "syncedAt": null })
+        );
+        let at = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let members: MembersPayload = Some(Synced {
+            value: Vec::<MemberView>::new(),
+            synced_at: at,
+        })
+        .into();
+        assert_eq!(
+            serde_json::to_value(&members).expect("json"),
+            serde_json::json!({ "members": [], "syncedAt": "2026-11-28T12:00:00Z" })
+        );
+    }
 }
