@@ -633,8 +633,19 @@ exec "$@""#;
     }
 
     /// Saves a WebDriver screenshot of the window (PNG) to `path`.
+    /// Waits for two rendered frames first, so the picture shows the DOM the journey
+    /// just checked rather than the last frame WebKit happened to keep.
     pub async fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
-        let png = self.client()?.screenshot().await.context("screenshot")?;
+        let client = self.client()?;
+        client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .context("waiting for a frame before the screenshot")?;
+        let png = client.screenshot().await.context("screenshot")?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
