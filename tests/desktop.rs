@@ -385,6 +385,8 @@ async fn language_and_region_survive_a_restart() {
             t == es_title
         })
         .await?;
+        // The sections below the first screen are rendered a frame after it.
+        d.el("#region-section").await?;
         ensure!(d.value("#pref-language").await? == "es");
         ensure!(d.value("#pref-country").await? == "PT");
         ensure!(d.value("#pref-timezone").await? == "Europe/Lisbon");

@@ -22,7 +22,7 @@ use account_model::i18n::Message;
 use desktop_core::engine::{EngineConfig, EventsConfig, EventsEnded};
 use desktop_core::{AlertRule, Change, CoreError, KeyringTokenStore, LowBalanceAlert, SyncEngine};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, watch};
 
 use crate::error::UiResult;
 use crate::payload::{
@@ -48,7 +48,9 @@ impl Drop for Running {
 pub struct Desktop {
     pub data_dir: PathBuf,
     settings: std::sync::Mutex<Settings>,
-    current: Mutex<Running>,
+    /// `None` only while the engine opens at start-up (the opener holds the lock until
+    /// it is in), or for good when that failed and the app is exiting.
+    current: Arc<Mutex<Option<Running>>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -70,29 +72,53 @@ async fn open_engine(
 }
 
 impl Desktop {
-    /// Opens the engine for `server` (offline is fine: it reads the cache) and starts
-    /// its background tasks.
-    pub async fn open<R: Runtime>(
+    /// Returns at once and opens the engine for `server` on a worker (offline is fine:
+    /// it reads the cache), then starts its background tasks; commands wait for it.
+    /// Why not before the window: the main thread would wait ~20 ms for the cache, and
+    /// the window's first frame with it. A cache that cannot be opened ends the app.
+    pub fn open_in_background<R: Runtime>(
         app: &AppHandle<R>,
         data_dir: PathBuf,
         settings: Settings,
         server: ServerAddress,
-    ) -> Result<Self, CoreError> {
-        let engine = open_engine(&data_dir, &server).await?;
-        let running = start(app, engine, server).await;
-        Ok(Self {
+    ) -> Self {
+        let current = Arc::new(Mutex::new(None));
+        let Ok(mut slot) = current.clone().try_lock_owned() else {
+            unreachable!("a new mutex is unlocked");
+        };
+        let (app, dir) = (app.clone(), data_dir.clone());
+        tauri::async_runtime::spawn(async move {
+            match open_engine(&dir, &server).await {
+                Ok(engine) => *slot = Some(start(&app, engine, server).await),
+                Err(e) => {
+                    drop(slot);
+                    eprintln!("Account Settings could not start: cannot open the local cache: {e}");
+                    app.exit(1);
+                }
+            }
+        });
+        Self {
             data_dir,
             settings: std::sync::Mutex::new(settings),
-            current: Mutex::new(running),
-        })
+            current,
+        }
+    }
+
+    /// The engine in use and its tasks; waits while it opens at start-up.
+    async fn running(&self) -> MappedMutexGuard<'_, Running> {
+        match MutexGuard::try_map(self.current.lock().await, Option::as_mut) {
+            Ok(running) => running,
+            // Opening failed: the app is exiting (see `open_in_background`).
+            Err(_) => std::future::pending().await,
+        }
     }
 
     pub async fn engine(&self) -> SyncEngine {
-        self.current.lock().await.engine.clone()
+        self.running().await.engine.clone()
     }
 
     pub async fn server(&self) -> ServerAddress {
-        self.current.lock().await.server.clone()
+        self.running().await.server.clone()
     }
 
     /// Signs in on `server`, switching engines when it is another server, and
@@ -104,7 +130,7 @@ impl Desktop {
         email: &str,
         password: &secrecy::SecretString,
     ) -> UiResult<AccountPayload> {
-        let mut current = self.current.lock().await;
+        let mut current = self.running().await;
         if current.server != server {
             let engine = open_engine(&self.data_dir, &server).await?;
             *current = start(app, engine, server.clone()).await;
@@ -126,7 +152,7 @@ impl Desktop {
     /// Signs out (revoking the session when the server is reachable, wiping the cache)
     /// and restarts the engine's background tasks without the live stream.
     pub async fn sign_out<R: Runtime>(&self, app: &AppHandle<R>) -> UiResult<()> {
-        let mut current = self.current.lock().await;
+        let mut current = self.running().await;
         let engine = current.engine.clone();
         engine.sign_out().await?;
         let server = current.server.clone();

@@ -62,18 +62,52 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     let env_server = std::env::var("ACCOUNT_SETTINGS_SERVER").ok();
     let server =
         settings::initial_server(&settings, env_server.as_deref()).map_err(|e| e.message)?;
-    let desktop =
-        tauri::async_runtime::block_on(Desktop::open(&handle, data_dir, settings, server))
-            .map_err(|e| format!("cannot open the local cache: {e}"))?;
-    let engine = tauri::async_runtime::block_on(desktop.engine());
-    app.manage(desktop);
-    let view = tauri::async_runtime::block_on(desktop::tray_view(&engine));
-    let tray = Tray::build(&handle, &view, on_tray_menu)?;
-    app.manage(tray);
-    if !std::env::args().any(|a| a == window::TRAY_ONLY) {
+    app.manage(Desktop::open_in_background(
+        &handle, data_dir, settings, server,
+    ));
+    if std::env::args().any(|a| a == window::TRAY_ONLY) {
+        build_tray(&handle)?;
+    } else {
         window::open(&handle)?;
+        // The page asks for the tray once its first frame is on screen (`ui_painted`);
+        // this is for a page that never says so.
+        let later = handle.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(TRAY_FALLBACK).await;
+            build_tray_soon(&later);
+        });
     }
     Ok(())
+}
+
+/// When the tray is built without the page's word (see [`build_tray_soon`]).
+const TRAY_FALLBACK: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Builds the tray icon unless it exists. Main thread only (GTK).
+fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    if app.try_state::<Tray<R>>().is_some() {
+        return Ok(());
+    }
+    let engine = tauri::async_runtime::block_on(app.state::<Desktop>().engine());
+    let view = tauri::async_runtime::block_on(desktop::tray_view(&engine));
+    app.manage(Tray::build(app, &view, on_tray_menu)?);
+    Ok(())
+}
+
+/// Builds the tray on the main thread, once. A launch with the window builds it after
+/// the window's first frame, not before the window: it takes ~20 ms of the main
+/// thread, and anything that holds the main thread before the first frame delays it.
+/// The tray shows the cache's view when built, so nothing that changed before is lost.
+pub(crate) fn build_tray_soon<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    let queued = app.run_on_main_thread(move || {
+        if let Err(e) = build_tray(&handle) {
+            tracing::error!(error = %e, "building the tray icon failed");
+        }
+    });
+    if let Err(e) = queued {
+        tracing::error!(error = %e, "could not schedule the tray icon");
+    }
 }
 
 /// How many times a start is retried when the single-instance check meets an instance

@@ -16,6 +16,13 @@
 //!
 //! Opening the window again (tray "Open settings", or a second launch) builds a new
 //! webview that renders from the cache at once.
+//!
+//! Why the webview paints without GPU compositing (Linux): a one-page settings form gains
+//! nothing from it, and it is most of what WebKit costs. Measured with WebKitGTK 2.50
+//! (Xvfb, Mesa's software GL, the real page), the web process holds ~118 MiB without
+//! it against ~224 MiB with it, and the first frame is on screen ~130 ms sooner. The
+//! policy is set on the new webview before its page is created in the web process
+//! (`with_webview` runs at once on the main thread, where windows are built).
 
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
@@ -37,7 +44,24 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .min_inner_size(800.0, 600.0)
         .center()
         .build()?;
+    paint_without_compositing(&window)?;
     window.set_focus()
+}
+
+#[cfg(target_os = "linux")]
+fn paint_without_compositing<R: Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    })
+}
+
+/// Elsewhere the system webview (WebView2, WKWebView) keeps its defaults: not measured.
+#[cfg(not(target_os = "linux"))]
+fn paint_without_compositing<R: Runtime>(_window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    Ok(())
 }
 
 /// Names the WebKit processes the old image started: they are still this process's

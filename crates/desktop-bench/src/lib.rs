@@ -25,8 +25,12 @@
 //!   descendants (WebKitWebProcess, WebKitNetworkProcess, …) after idling. Then Ctrl+W
 //!   (the window is focused and the key sent through XTEST with xdotool), a check that the
 //!   window and the WebKit processes are gone, idling again, and PSS again.
-//! - Launches alternate between the two binaries, after one unmeasured warm-up each;
-//!   medians with min–max over the launches.
+//! - Launches alternate between the targets, after one unmeasured warm-up each; medians
+//!   with min–max over the launches.
+//! - The minimal window is also launched with `MINIMAL_WINDOW_GPU=off`: painting without
+//!   GPU compositing, as the app does on Linux (see src-tauri/src/window.rs). Its figures
+//!   are printed beside the app's for comparison; the targets stay against Tauri's
+//!   defaults.
 //!
 //! Environment: `DESKTOP_BENCH_RUNS` (launches of each, default 7),
 //! `DESKTOP_BENCH_IDLE_SECS` (idle before each memory reading, default 10),
@@ -52,6 +56,8 @@ pub const PAINT_MARKER: &str = "first-paint";
 pub const APP_BIN: &str = "account-settings";
 /// The yardstick's binary (crates/minimal-window).
 pub const MINIMAL_BIN: &str = "minimal-window";
+/// The yardstick again, painting without GPU compositing as the app does on Linux.
+const MINIMAL_NO_GPU: &str = "minimal-no-gpu";
 /// Who the app is signed in as: the demo organization's owner (sees every section).
 const DEMO_EMAIL: &str = "owner@demo.example";
 
@@ -1060,6 +1066,7 @@ fn load_note() -> String {
 struct Results<'a> {
     app: Option<(&'a Target, &'a [Sample])>,
     minimal: (&'a Target, &'a [Sample]),
+    minimal_no_gpu: &'a [Sample],
 }
 
 fn report(opts: &Options, display: &str, load: &str, results: &Results<'_>) {
@@ -1129,6 +1136,29 @@ fn report(opts: &Options, display: &str, load: &str, results: &Results<'_>) {
         &format!("{:.2}", mib_bytes(at.built_bytes)),
         &format!("{:.2}", mib_bytes(mt.built_bytes)),
         "",
+    );
+    // The targets are against Tauri's defaults, above; the app paints without GPU
+    // compositing on Linux, so here is the yardstick doing the same, for comparison.
+    let ns = results.minimal_no_gpu;
+    let plain = |x: Option<Summary>, y: Option<Summary>| match (x, y) {
+        (Some(x), Some(y)) if y.median > 0.0 => format!("{:.2}×", x.median / y.median),
+        _ => "-".to_owned(),
+    };
+    println!(
+        "  the minimal window also painting without GPU compositing (MINIMAL_WINDOW_GPU=off), as the app does on Linux:"
+    );
+    row("", APP_BIN, MINIMAL_NO_GPU, "app / it");
+    row(
+        "launch → first paint, ms",
+        &show(a_paint, 0),
+        &show(paint_ms(ns), 0),
+        &plain(a_paint, paint_ms(ns)),
+    );
+    row(
+        "memory, window open, MiB",
+        &show(a_open, 1),
+        &show(open_mib(ns), 1),
+        &plain(a_open, open_mib(ns)),
     );
     print_details(Some(a), ms, &show(m_closed, 1));
 }
@@ -1249,6 +1279,14 @@ pub fn run() -> Result<()> {
     let build_hint = "cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol -p account-desktop -p minimal-window";
     let (m_exe, m_built, m_stripped) = prepare_binary(release, MINIMAL_BIN, &bin_dir)?
         .ok_or_else(|| anyhow!("no {MINIMAL_BIN} in {}: {build_hint}", release.display()))?;
+    let minimal_no_gpu = Target {
+        label: MINIMAL_NO_GPU,
+        exe: m_exe.clone(),
+        env: vec![("MINIMAL_WINDOW_GPU", OsString::from("off"))],
+        sheds_webkit: false,
+        built_bytes: m_built,
+        stripped_bytes: m_stripped,
+    };
     let minimal = Target {
         label: MINIMAL_BIN,
         exe: m_exe,
@@ -1301,7 +1339,7 @@ pub fn run() -> Result<()> {
         display: xvfb.display.clone(),
         xdg,
     };
-    let targets: Vec<&Target> = app.iter().chain(std::iter::once(&minimal)).collect();
+    let targets: Vec<&Target> = app.iter().chain([&minimal, &minimal_no_gpu]).collect();
 
     // Warm-up: page cache, WebKit's caches, the app's cache after its first sync.
     for t in &targets {
@@ -1365,6 +1403,7 @@ pub fn run() -> Result<()> {
             &minimal,
             samples.get(MINIMAL_BIN).unwrap_or(&empty).as_slice(),
         ),
+        minimal_no_gpu: samples.get(MINIMAL_NO_GPU).unwrap_or(&empty).as_slice(),
     };
     report(&opts, &session.display, &load, &results);
 

@@ -7,6 +7,9 @@
 //! (the app's marker protocol). Ctrl+W closes the window through `close_window`; the
 //! process then stays running without a window, as a tray-resident plain Tauri app would
 //! (it has no tray: end it with SIGTERM).
+//!
+//! `MINIMAL_WINDOW_GPU=off` makes its webview paint without GPU compositing, as the app
+//! does on Linux, so the benchmark can also show the app against that.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -27,15 +30,34 @@ fn close_window(window: WebviewWindow) -> Result<(), String> {
     window.close().map_err(|e| e.to_string())
 }
 
+#[cfg(target_os = "linux")]
+fn paint_without_compositing(window: &WebviewWindow) -> tauri::Result<()> {
+    window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn paint_without_compositing(_window: &WebviewWindow) -> tauri::Result<()> {
+    Ok(())
+}
+
 fn main() {
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![ui_painted, close_window])
         .setup(|app| {
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("Minimal Window")
-                .inner_size(1024.0, 720.0)
-                .center()
-                .build()?;
+            let window =
+                WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                    .title("Minimal Window")
+                    .inner_size(1024.0, 720.0)
+                    .center()
+                    .build()?;
+            if std::env::var("MINIMAL_WINDOW_GPU").is_ok_and(|v| v == "off") {
+                paint_without_compositing(&window)?;
+            }
             Ok(())
         })
         .build(tauri::generate_context!());
