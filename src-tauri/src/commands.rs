@@ -24,6 +24,7 @@ use crate::settings::ServerAddress;
 
 #[tauri::command]
 pub async fn app_state(desktop: State<'_, Desktop>) -> UiResult<AppStatePayload> {
+    tracing::debug!("app_state");
     let engine = desktop.engine().await;
     let account = engine.load_from_cache().await?;
     Ok(AppStatePayload {
@@ -309,6 +310,7 @@ pub async fn change_role(
 /// and the line `first-paint` goes to stdout (the benchmark times launch → this line).
 #[tauri::command]
 pub fn ui_painted<R: Runtime>(app: AppHandle<R>) {
+    tracing::debug!("first frame on screen");
     crate::build_tray_soon(&app);
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -89,7 +89,11 @@ impl Desktop {
         let (app, dir) = (app.clone(), data_dir.clone());
         tauri::async_runtime::spawn(async move {
             match open_engine(&dir, &server).await {
-                Ok(engine) => *slot = Some(start(&app, engine, server).await),
+                Ok(engine) => {
+                    tracing::debug!("cache open");
+                    *slot = Some(start(&app, engine, server).await);
+                    tracing::debug!("engine running");
+                }
                 Err(e) => {
                     drop(slot);
                     eprintln!("Account Settings could not start: cannot open the local cache: {e}");

@@ -50,6 +50,7 @@ fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 }
 
 fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    tracing::debug!("setup");
     window::reap_inherited_children();
     let handle = app.handle().clone();
     let data_dir = match std::env::var_os("ACCOUNT_SETTINGS_DATA_DIR") {
@@ -69,6 +70,7 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
         build_tray(&handle)?;
     } else {
         window::open(&handle)?;
+        tracing::debug!("window built");
         // The page asks for the tray once its first frame is on screen (`ui_painted`);
         // this is for a page that never says so.
         let later = handle.clone();
@@ -150,6 +152,10 @@ fn retry_start() {
 
 /// Builds and runs the app until Quit.
 pub fn run() {
+    // Reading the cached account parses and formats its phone number, and the first
+    // use loads libphonenumber's metadata (~55 ms): on a spare core now, while the main
+    // thread starts the toolkit, it is off every path the window waits for.
+    std::thread::spawn(account_model::preload_phone_metadata);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_SETTINGS_LOG")
@@ -157,6 +163,7 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
+    tracing::debug!("starting");
     let app = tauri::Builder::default()
         // First, so a second instance exits before doing anything else.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {

@@ -20,6 +20,6 @@ pub use email::Email;
 pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};
 pub use password::{Owner, Password, Strength};
-pub use phone::PhoneNumber;
+pub use phone::{PhoneNumber, preload_metadata as preload_phone_metadata};
 pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
 pub use role::{Permission, Role};
