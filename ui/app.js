@@ -15,7 +15,7 @@ import { initPhone, renderPhone, resetPhone } from "./js/phone.js";
 import { initRegion, renderRegion, resetRegion } from "./js/region.js";
 import { initNotifications, renderNotifications, resetNotifications } from "./js/notifications.js";
 import { controlsFor, statusIdFor } from "./js/prefs.js";
-import { initOrganization, renderOrganization, resetOrganization } from "./js/organization.js";
+import { initOrganization, renderOrganization, renderOrganizationLink, resetOrganization } from "./js/organization.js";
 import { initSessions, renderSessions, resetSessions } from "./js/sessions.js";
 import { canViewMembers, notify, resetSession, setAccount, state, subscribe, view } from "./js/store.js";
 
@@ -37,6 +37,7 @@ function renderSettings() {
   renderHeader();
   renderUser();
   renderPassword();
+  renderOrganizationLink();
   if (firstFrame) return;
   renderEmail();
   renderPhone();

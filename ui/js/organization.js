@@ -24,11 +24,17 @@ function roleCell(member, manage) {
   return el("td", {}, select);
 }
 
-export function renderOrganization() {
+/** Owners and admins have the section and its link in the side nav. The link is part of
+ * the first frame (the section itself is rendered right after it). */
+export function renderOrganizationLink() {
   const visible = Boolean(view()) && canViewMembers();
   $("org-section").hidden = !visible;
   $("nav-org").hidden = !visible;
-  if (!visible) return;
+  return visible;
+}
+
+export function renderOrganization() {
+  if (!renderOrganizationLink()) return;
   const manage = canManageRoles();
   $("org-intro").textContent = manage ? t("org.introOwner") : t("org.introAdmin");
   $("org-col-action").hidden = !manage;
