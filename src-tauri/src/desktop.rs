@@ -74,8 +74,8 @@ async fn open_engine(
 impl Desktop {
     /// Returns at once and opens the engine for `server` on a worker (offline is fine:
     /// it reads the cache), then starts its background tasks; commands wait for it.
-    /// Why not before the window: the main thread would wait ~20 ms for the cache, and
-    /// the window's first frame with it. A cache that cannot be opened ends the app.
+    /// Why not before the window: opening it on the main thread held the window back
+    /// (first paint ~45 ms later here). A cache that cannot be opened ends the app.
     pub fn open_in_background<R: Runtime>(
         app: &AppHandle<R>,
         data_dir: PathBuf,
