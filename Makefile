@@ -97,7 +97,8 @@ lower-balance: server
 
 # The desktop part builds the app and the minimal Tauri window with one command (same
 # profile, same Tauri features), then measures both under Xvfb: launch → first paint,
-# idle PSS (window open, then closed to the tray) and stripped size. It runs in a fresh
+# idle PSS (window open, then closed to the tray) and stripped size; the minimal window
+# also runs a second way, painting without GPU compositing as the app does. It runs in a fresh
 # session keyring (`keyctl session -`), which the app inherits to find the signed-in
 # profile's token. DESKTOP_BENCH_RUNS (7), DESKTOP_BENCH_IDLE_SECS (10) and
 # DESKTOP_BENCH_ARTIFACTS (a folder for logs, screenshots and smaps) tune it.
