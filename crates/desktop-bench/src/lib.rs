@@ -1096,7 +1096,7 @@ fn report(opts: &Options, display: &str, load: &str, results: &Results<'_>) {
             "  no {APP_BIN} in {}: the minimal window alone",
             opts.release_dir.display()
         );
-        print_details(None, ms, &show(m_closed, 1));
+        print_details(None, ms, results.minimal_no_gpu, &show(m_closed, 1));
         return;
     };
     let (a_paint, a_open, a_closed) = (paint_ms(a), open_mib(a), closed_mib(a));
@@ -1160,11 +1160,16 @@ fn report(opts: &Options, display: &str, load: &str, results: &Results<'_>) {
         &show(open_mib(ns), 1),
         &plain(a_open, open_mib(ns)),
     );
-    print_details(Some(a), ms, &show(m_closed, 1));
+    print_details(Some(a), ms, ns, &show(m_closed, 1));
 }
 
 /// Where the memory is, by process, and how closing the window went.
-fn print_details(app: Option<&[Sample]>, minimal: &[Sample], minimal_closed: &str) {
+fn print_details(
+    app: Option<&[Sample]>,
+    minimal: &[Sample],
+    minimal_no_gpu: &[Sample],
+    minimal_closed: &str,
+) {
     let by = |samples: &[Sample], closed: bool| {
         breakdown(
             &samples
@@ -1179,6 +1184,12 @@ fn print_details(app: Option<&[Sample]>, minimal: &[Sample], minimal_closed: &st
         println!("    {APP_BIN}, in the tray: {}", by(a, true));
     }
     println!("    {MINIMAL_BIN}, window open: {}", by(minimal, false));
+    if !minimal_no_gpu.is_empty() {
+        println!(
+            "    {MINIMAL_NO_GPU}, window open: {}",
+            by(minimal_no_gpu, false)
+        );
+    }
     println!(
         "    {MINIMAL_BIN} after Ctrl+W (plain Tauri keeping its process, for comparison): {minimal_closed} MiB: {}",
         by(minimal, true)
