@@ -18,7 +18,9 @@ use account_model::i18n::Message;
 use account_model::{Currency, Language};
 use account_server::seed::{DEMO_BALANCE_MINOR, DEMO_PASSWORD, DEMO_THRESHOLD_MINOR};
 use account_settings_e2e::api::Api;
-use account_settings_e2e::desktop::{Desktop, parse_menu_labels, parse_notify_calls};
+use account_settings_e2e::desktop::{
+    Desktop, app_binary, parse_menu_labels, parse_notify_calls, start_xvfb, wait_exit,
+};
 use account_settings_e2e::{Server, latest_code};
 use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
@@ -697,6 +699,57 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
         Ok(())
     })
     .await;
+}
+
+/// A cache that cannot be read ends the app with the reason, with its window and without
+/// (`--tray`, the launch that re-executes after the window closes, whose tray waits for
+/// the cache on the main thread): it used to hang there instead of exiting.
+#[test]
+fn an_unreadable_cache_ends_the_app_with_its_reason() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data)?;
+    std::fs::write(data.join("cache.sqlite3"), [0x5a_u8; 8192])?;
+    let (mut xvfb, display) = start_xvfb(&dir.path().join("xvfb.log"))?;
+    let outcome = (|| {
+        for args in [&["--tray"][..], &[]] {
+            let log = dir.path().join("app.log");
+            let mut app = std::process::Command::new("dbus-run-session")
+                .arg("--")
+                .arg(app_binary()?)
+                .args(args)
+                .env("DISPLAY", &display)
+                .env("NO_AT_BRIDGE", "1")
+                .env("ACCOUNT_SETTINGS_DATA_DIR", &data)
+                .env("ACCOUNT_SETTINGS_SERVER", "http://127.0.0.1:9")
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env_remove("WAYLAND_DISPLAY")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(&log)?)
+                .spawn()
+                .context("dbus-run-session could not start")?;
+            if !wait_exit(&mut app, Duration::from_secs(30)) {
+                let _ = app.kill();
+                let _ = app.wait();
+                bail!("the app {args:?} did not exit within 30 s on an unreadable cache");
+            }
+            let status = app.wait()?;
+            let text = std::fs::read_to_string(&log)?;
+            ensure!(
+                status.code() == Some(1),
+                "the app {args:?} ended with {status}, not 1; its log:\n{text}"
+            );
+            ensure!(
+                text.contains("Account Settings could not start: cannot open the local cache:"),
+                "the app {args:?} did not say why; its log:\n{text}"
+            );
+        }
+        Ok(())
+    })();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    outcome
 }
 
 /// The bus output the journeys rely on is read correctly (no desktop needed).

@@ -49,7 +49,7 @@ pub struct Desktop {
     pub data_dir: PathBuf,
     settings: std::sync::Mutex<Settings>,
     /// `None` only while the engine opens at start-up (the opener holds the lock until
-    /// it is in), or for good when that failed and the app is exiting.
+    /// it is in), or for good when that failed and the process is exiting.
     current: Arc<Mutex<Option<Running>>>,
 }
 
@@ -95,9 +95,11 @@ impl Desktop {
                     tracing::debug!("engine running");
                 }
                 Err(e) => {
-                    drop(slot);
+                    // Exits from here, not through the event loop: the main thread may be
+                    // waiting for this engine (the tray of a `--tray` launch), and would
+                    // never turn to an exit request.
                     eprintln!("Account Settings could not start: cannot open the local cache: {e}");
-                    app.exit(1);
+                    std::process::exit(1);
                 }
             }
         });
@@ -112,7 +114,7 @@ impl Desktop {
     async fn running(&self) -> MappedMutexGuard<'_, Running> {
         match MutexGuard::try_map(self.current.lock().await, Option::as_mut) {
             Ok(running) => running,
-            // Opening failed: the app is exiting (see `open_in_background`).
+            // Opening failed: the process is exiting (see `open_in_background`).
             Err(_) => std::future::pending().await,
         }
     }

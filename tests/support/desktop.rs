@@ -93,13 +93,51 @@ fn pid_of(child: &Child) -> Option<Pid> {
 }
 
 /// Waits for `child` to exit, up to `timeout`; true when it did.
-fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
+pub fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
             Ok(Some(_)) | Err(_) => return true,
             Ok(None) if Instant::now() >= deadline => return false,
             Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+/// An X server on a free display (Xvfb picks it and writes its number to fd 1), its
+/// log in `log`. Returns the server and its `DISPLAY`.
+pub fn start_xvfb(log: &Path) -> anyhow::Result<(Child, String)> {
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(File::create(log)?)
+        .spawn()
+        .context("Xvfb could not start (is the xvfb package installed?)")?;
+    let stdout = xvfb.stdout.take().context("Xvfb stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(Duration::from_secs(15)) {
+        Ok(line) if !line.trim().is_empty() => Ok((xvfb, format!(":{}", line.trim()))),
+        _ => {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+            bail!(
+                "Xvfb did not report a display: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
         }
     }
 }
@@ -155,42 +193,7 @@ impl Desktop {
             .tempdir()
             .context("temp folder")?;
 
-        // Xvfb picks a free display itself and writes its number to fd 1.
-        let mut xvfb = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(File::create(dir.path().join("xvfb.log"))?)
-            .spawn()
-            .context("Xvfb could not start (is the xvfb package installed?)")?;
-        let display = {
-            let stdout = xvfb.stdout.take().context("Xvfb stdout")?;
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let _ = BufReader::new(stdout).read_line(&mut line);
-                let _ = tx.send(line);
-            });
-            match rx.recv_timeout(Duration::from_secs(15)) {
-                Ok(line) if !line.trim().is_empty() => format!(":{}", line.trim()),
-                _ => {
-                    let _ = xvfb.kill();
-                    let _ = xvfb.wait();
-                    bail!(
-                        "Xvfb did not report a display: {}",
-                        std::fs::read_to_string(dir.path().join("xvfb.log")).unwrap_or_default()
-                    );
-                }
-            }
-        };
+        let (mut xvfb, display) = start_xvfb(&dir.path().join("xvfb.log"))?;
 
         let driver_port = free_port()?;
         let native_port = free_port()?;
