@@ -11,7 +11,7 @@
 //! tauri-driver, ImageMagick. The journeys run one at a time (each window is a WebKit
 //! of ~250 MB on a 2-core machine).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use account_model::i18n::Message;
@@ -701,18 +701,44 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
     .await;
 }
 
-/// A cache that cannot be read ends the app with the reason, with its window and without
-/// (`--tray`, the launch that re-executes after the window closes, whose tray waits for
-/// the cache on the main thread): it used to hang there instead of exiting.
+/// A start that cannot go on ends the app with exit code 1 and one line saying why, never
+/// a hang or a panic: a cache that cannot be read, with the window and without (`--tray`,
+/// the launch that re-executes after the window closes, whose tray waits for the cache on
+/// the main thread: it used to hang there), a data folder that is a file and a server
+/// address that is not one (both used to end in Tauri's "Failed to setup app" panic).
 #[test]
-fn an_unreadable_cache_ends_the_app_with_its_reason() -> anyhow::Result<()> {
+fn a_start_that_cannot_go_on_ends_the_app_with_its_reason() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     std::fs::create_dir(&data)?;
     std::fs::write(data.join("cache.sqlite3"), [0x5a_u8; 8192])?;
+    let not_a_folder = dir.path().join("a-file");
+    std::fs::write(&not_a_folder, "")?;
+    let fresh = dir.path().join("fresh");
+    let cases: [(&[&str], &Path, &str, &str); 4] = [
+        (
+            &["--tray"],
+            &data,
+            "http://127.0.0.1:9",
+            "cannot open the local cache:",
+        ),
+        (
+            &[],
+            &data,
+            "http://127.0.0.1:9",
+            "cannot open the local cache:",
+        ),
+        (
+            &[],
+            &not_a_folder,
+            "http://127.0.0.1:9",
+            "cannot create the data folder",
+        ),
+        (&[], &fresh, "ftp://127.0.0.1", "is not a server address"),
+    ];
     let (mut xvfb, display) = start_xvfb(&dir.path().join("xvfb.log"))?;
     let outcome = (|| {
-        for args in [&["--tray"][..], &[]] {
+        for (args, data, server, reason) in cases {
             let log = dir.path().join("app.log");
             let mut app = std::process::Command::new("dbus-run-session")
                 .arg("--")
@@ -720,29 +746,42 @@ fn an_unreadable_cache_ends_the_app_with_its_reason() -> anyhow::Result<()> {
                 .args(args)
                 .env("DISPLAY", &display)
                 .env("NO_AT_BRIDGE", "1")
-                .env("ACCOUNT_SETTINGS_DATA_DIR", &data)
-                .env("ACCOUNT_SETTINGS_SERVER", "http://127.0.0.1:9")
+                .env("ACCOUNT_SETTINGS_DATA_DIR", data)
+                .env("ACCOUNT_SETTINGS_SERVER", server)
                 .env_remove("DBUS_SESSION_BUS_ADDRESS")
                 .env_remove("WAYLAND_DISPLAY")
+                .env_remove("RUST_BACKTRACE")
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::fs::File::create(&log)?)
                 .spawn()
                 .context("dbus-run-session could not start")?;
+            let case = format!(
+                "{args:?} with data folder {} and server {server}",
+                data.display()
+            );
             if !wait_exit(&mut app, Duration::from_secs(30)) {
                 let _ = app.kill();
                 let _ = app.wait();
-                bail!("the app {args:?} did not exit within 30 s on an unreadable cache");
+                bail!("the app {case} did not exit within 30 s");
             }
             let status = app.wait()?;
             let text = std::fs::read_to_string(&log)?;
             ensure!(
                 status.code() == Some(1),
-                "the app {args:?} ended with {status}, not 1; its log:\n{text}"
+                "the app {case} ended with {status}, not 1; its log:\n{text}"
+            );
+            let said = text
+                .lines()
+                .find(|l| l.starts_with("Account Settings could not start: "))
+                .with_context(|| format!("the app {case} did not say why; its log:\n{text}"))?;
+            ensure!(
+                said.contains(reason),
+                "the app {case} gave another reason than {reason:?}: {said}"
             );
             ensure!(
-                text.contains("Account Settings could not start: cannot open the local cache:"),
-                "the app {args:?} did not say why; its log:\n{text}"
+                !text.contains("panicked"),
+                "the app {case} panicked; its log:\n{text}"
             );
         }
         Ok(())

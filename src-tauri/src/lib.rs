@@ -197,7 +197,16 @@ pub fn run() {
             commands::ui_painted,
             commands::close_window,
         ])
-        .setup(setup)
+        .setup(|app| {
+            // Tauri turns a setup error into a panic with a backtrace; what fails here is
+            // the person's configuration (a data folder that cannot be created, a server
+            // address that is not one), so it is said in one line, and the app exits 1.
+            if let Err(e) = setup(app) {
+                eprintln!("Account Settings could not start: {e}");
+                std::process::exit(1);
+            }
+            Ok(())
+        })
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
