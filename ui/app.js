@@ -37,8 +37,12 @@ function renderSettings() {
   renderHeader();
   renderUser();
   renderPassword();
-  renderOrganizationLink();
-  if (firstFrame) return;
+  // The side nav's Organization link is in the first frame; the section (which also
+  // sets the link) comes with the rest.
+  if (firstFrame) {
+    renderOrganizationLink();
+    return;
+  }
   renderEmail();
   renderPhone();
   renderRegion();
