@@ -378,6 +378,12 @@ async fn language_and_region_survive_a_restart() {
         )
         .await?;
 
+        let embedded = |d: &Desktop| {
+            d.log_tail(usize::MAX)
+                .matches("starting data embedded in the page")
+                .count()
+        };
+        let embedded_before = embedded(&j.desktop);
         j.desktop.restart_app().await?;
         let d = &j.desktop;
         d.el("#settings")
@@ -387,6 +393,26 @@ async fn language_and_region_survive_a_restart() {
             t == es_title
         })
         .await?;
+        // That first render came from the data served inside the page (src-tauri's
+        // boot.rs), which the page takes and removes; not from two IPC calls.
+        ensure!(
+            embedded(d) > embedded_before,
+            "the restarted app embeds the starting data in the page"
+        );
+        ensure!(
+            d.js("return document.getElementById('boot-state') === null")
+                .await?
+                == true,
+            "the page takes the embedded data (and removes its element)"
+        );
+        // Nor does the page start by asking the notification plugin over IPC: its
+        // script (which replaces window.Notification) is kept out (src-tauri rust_only.rs).
+        ensure!(
+            d.js("return typeof window.Notification !== 'function' || /\\[native code\\]/.test(String(window.Notification))")
+                .await?
+                == true,
+            "the notification plugin's page script is not injected"
+        );
         // The sections below the first screen are rendered a frame after it.
         d.el("#region-section").await?;
         ensure!(d.value("#pref-language").await? == "es");

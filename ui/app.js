@@ -334,6 +334,21 @@ function firstFrameShown() {
 
 // ---------------------------------------------------------------- boot
 
+/** The starting data the app served inside the page (`src-tauri/src/boot.rs`): the
+ * answers of `app_state` and `reference_data` without their two IPC round trips. Read
+ * once and removed; null when absent or unreadable, and then the page asks over IPC. */
+function takeEmbeddedState() {
+  const element = document.getElementById("boot-state");
+  if (!element) return null;
+  element.remove();
+  try {
+    const data = JSON.parse(element.textContent);
+    return data?.appState && data.reference ? data : null;
+  } catch {
+    return null;
+  }
+}
+
 async function boot() {
   wireShortcuts();
   wireRevealButtons();
@@ -348,7 +363,10 @@ async function boot() {
   initOrganization();
   initSessions({ reload: loadSessions });
 
-  const [app, reference] = await Promise.allSettled([call("app_state"), call("reference_data")]);
+  const embedded = takeEmbeddedState();
+  const [app, reference] = await Promise.allSettled(
+    embedded ? [embedded.appState, embedded.reference] : [call("app_state"), call("reference_data")],
+  );
   if (reference.status === "fulfilled") state.reference = reference.value;
   let bootError = null;
   if (app.status === "fulfilled") {

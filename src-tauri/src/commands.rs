@@ -17,23 +17,15 @@ use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use crate::desktop::{self, Desktop};
 use crate::error::{UiError, UiResult};
 use crate::payload::{
-    AccountPayload, AppStatePayload, ConflictPayload, Detected, EditPayload, MembersPayload,
-    ReferenceData, RejectedPayload, SessionsPayload, SyncPayload,
+    AccountPayload, AppStatePayload, ConflictPayload, EditPayload, MembersPayload, ReferenceData,
+    RejectedPayload, SessionsPayload,
 };
 use crate::settings::ServerAddress;
 
 #[tauri::command]
 pub async fn app_state(desktop: State<'_, Desktop>) -> UiResult<AppStatePayload> {
     tracing::debug!("app_state");
-    let engine = desktop.engine().await;
-    let account = engine.load_from_cache().await?;
-    Ok(AppStatePayload {
-        server: desktop.server().await.as_str().to_owned(),
-        signed_in: account.is_some(),
-        account: account.map(Into::into),
-        sync: SyncPayload::from(&engine.state()),
-        detected: Detected::from(desktop_core::RegionDefaults::detect()),
-    })
+    desktop.app_state().await
 }
 
 #[tauri::command]

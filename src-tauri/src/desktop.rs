@@ -26,7 +26,8 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, watch};
 
 use crate::error::UiResult;
 use crate::payload::{
-    AccountPayload, BalancePayload, ConflictPayload, RejectedPayload, SyncPayload,
+    AccountPayload, AppStatePayload, BalancePayload, ConflictPayload, Detected, RejectedPayload,
+    SyncPayload,
 };
 use crate::settings::{ServerAddress, Settings};
 use crate::tray::{Tray, TrayView};
@@ -125,6 +126,20 @@ impl Desktop {
 
     pub async fn server(&self) -> ServerAddress {
         self.running().await.server.clone()
+    }
+
+    /// What the page starts from: the cached account, the sync state, the server and
+    /// the OS's region defaults (`app_state`, and embedded in the page: [`crate::boot`]).
+    pub async fn app_state(&self) -> UiResult<AppStatePayload> {
+        let engine = self.engine().await;
+        let account = engine.load_from_cache().await?;
+        Ok(AppStatePayload {
+            server: self.server().await.as_str().to_owned(),
+            signed_in: account.is_some(),
+            account: account.map(Into::into),
+            sync: SyncPayload::from(&engine.state()),
+            detected: Detected::from(desktop_core::RegionDefaults::detect()),
+        })
     }
 
     /// Signs in on `server`, switching engines when it is another server, and

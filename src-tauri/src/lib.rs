@@ -6,6 +6,8 @@
 //!   running while the window is closed to the tray.
 //! - [`window`] builds the window on demand and lets it be destroyed on close, so the
 //!   tray-resident app holds no WebKit process.
+//! - [`boot`] serves the page its starting data inside `index.html`; [`rust_only`]
+//!   keeps the notification plugin's script out of the page.
 //! - One instance per user: a second launch focuses the first (on Linux through the
 //!   session bus) and exits. `--tray` starts without opening the window (and is how the app
 //!   re-executes itself into the tray when the window closes: see [`window`]).
@@ -14,10 +16,12 @@
 //! `ACCOUNT_SETTINGS_SERVER` (server offered before the first sign-in),
 //! `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`).
 
+pub mod boot;
 pub mod commands;
 pub mod desktop;
 pub mod error;
 pub mod payload;
+pub mod rust_only;
 pub mod settings;
 pub mod tray;
 pub mod window;
@@ -171,7 +175,8 @@ pub fn run() {
                 tracing::error!(error = %e, "focusing the window failed");
             }
         }))
-        .plugin(tauri_plugin_notification::init())
+        // Notifications are raised from Rust; the page has no use for the plugin's script.
+        .plugin(rust_only::RustOnly(tauri_plugin_notification::init()))
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
             commands::reference_data,

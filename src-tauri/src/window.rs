@@ -43,6 +43,10 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .inner_size(1024.0, 720.0)
         .min_inner_size(800.0, 600.0)
         .center()
+        .on_web_resource_request({
+            let app = app.clone();
+            move |request, response| crate::boot::on_request(&app, &request, response)
+        })
         .build()?;
     paint_without_compositing(&window)?;
     window.set_focus()
