@@ -70,15 +70,13 @@ pub fn on_request<R: Runtime>(
     }
 }
 
-/// Waits for `future` from the synchronous hook. Tauri calls the hook inside an
-/// asset task on a worker of its (multi-thread) runtime, where blocking needs
-/// `block_in_place`; called outside a runtime, it blocks on Tauri's.
+/// Waits for `future` from the synchronous hook. Tauri calls the hook inside an asset
+/// task on a worker of its multi-thread runtime, where blocking needs `block_in_place`;
+/// outside any runtime it blocks on Tauri's.
 fn wait_for<F: std::future::Future>(future: F) -> F::Output {
     match tokio::runtime::Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(|| handle.block_on(future))
-        }
-        _ => tauri::async_runtime::block_on(future),
+        Ok(handle) => tokio::task::block_in_place(|| handle.block_on(future)),
+        Err(_) => tauri::async_runtime::block_on(future),
     }
 }
 
