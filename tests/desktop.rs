@@ -413,6 +413,22 @@ async fn language_and_region_survive_a_restart() {
                 == true,
             "the notification plugin's page script is not injected"
         );
+        // The text is set in the bundled face (ui/fonts), all three weights read from
+        // the app by the time the first screen shows: no system font lookups.
+        let fonts = d
+            .js("return [...document.fonts].filter((f) => f.family.replace(/[\"']/g, '') === 'Inter').map((f) => f.weight + ':' + f.status).sort().join(' ')")
+            .await?;
+        ensure!(
+            fonts == "400:loaded 600:loaded 700:loaded",
+            "the bundled Inter faces are loaded: {fonts}"
+        );
+        ensure!(
+            d.js("return getComputedStyle(document.getElementById('page-title')).fontFamily")
+                .await?
+                .as_str()
+                .is_some_and(|f| f.trim_start_matches(['"', '\'']).starts_with("Inter")),
+            "the page title is set in Inter"
+        );
         // The sections below the first screen are rendered a frame after it.
         d.el("#region-section").await?;
         ensure!(d.value("#pref-language").await? == "es");

@@ -19,8 +19,8 @@ import { initOrganization, renderOrganization, renderOrganizationLink, resetOrga
 import { initSessions, renderSessions, resetSessions } from "./js/sessions.js";
 import { canViewMembers, notify, resetSession, setAccount, state, subscribe, view } from "./js/store.js";
 
-// Where fonts come from fontconfig (WebKitGTK on Linux and the BSDs), the stylesheet
-// names only generic families: see the note on --font in styles.css.
+// Where fonts come from fontconfig (WebKitGTK on Linux and the BSDs), the fallback after
+// the bundled face names only a generic family: see the note on --font in styles.css.
 if (/\b(X11|Linux|FreeBSD|OpenBSD|NetBSD)\b/.test(navigator.userAgent) && !/Android|CrOS/.test(navigator.userAgent)) {
   document.documentElement.dataset.fonts = "fontconfig";
 }
