@@ -160,6 +160,25 @@ async fn sign_out(d: &Desktop) -> anyhow::Result<()> {
 }
 
 /// A catalog of `ui/i18n/<lang>.js` (`export default { …JSON… };`).
+/// `text` without its terminal colour sequences (the app's log is written with them).
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ parameters… final letter
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn catalog(lang: &str) -> anyhow::Result<serde_json::Map<String, Value>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("ui/i18n/{lang}.js"));
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
@@ -429,6 +448,40 @@ async fn language_and_region_survive_a_restart() {
                 .is_some_and(|f| f.trim_start_matches(['"', '\'']).starts_with("Inter")),
             "the page title is set in Inter"
         );
+        // What the first screen needs is fetched before it is on screen (the Spanish
+        // catalog too: the account's language); the sections below it and the other
+        // catalogs after (ui/app.js, js/i18n.js). The app logs each file the page
+        // requests and the page's word that its first frame is shown.
+        let log = without_ansi(&d.log_tail(usize::MAX));
+        let since_restart = &log[log
+            .rfind("starting data embedded in the page")
+            .context("the restart's page request is in the log")?..];
+        let shown = since_restart
+            .find("first frame on screen")
+            .context("the restarted page reports its first frame")?;
+        let requested = |part: &str| -> Vec<String> {
+            part.lines()
+                .filter(|l| l.contains("page file requested"))
+                .filter_map(|l| l.split("path=").nth(1))
+                .map(|p| p.split_whitespace().next().unwrap_or("").trim_matches('"').to_owned())
+                .collect()
+        };
+        let (before, after) = (
+            requested(&since_restart[..shown]),
+            requested(&since_restart[shown..]),
+        );
+        for file in ["/js/user.js", "/js/password.js", "/i18n/en.js", "/i18n/es.js"] {
+            ensure!(
+                before.iter().any(|p| p == file),
+                "{file} is fetched before the first frame: {before:?}"
+            );
+        }
+        for file in ["/js/email.js", "/js/codestep.js", "/js/region.js", "/js/sessions.js", "/i18n/fr.js"] {
+            ensure!(
+                !before.iter().any(|p| p == file) && after.iter().any(|p| p == file),
+                "{file} is fetched after the first frame: before {before:?}, after {after:?}"
+            );
+        }
         // The sections below the first screen are rendered a frame after it.
         d.el("#region-section").await?;
         ensure!(d.value("#pref-language").await? == "es");

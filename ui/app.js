@@ -5,18 +5,13 @@ import { call, isSignedOutError, listen } from "./js/api.js";
 import { $, clearFieldErrors, focusHeading, forgetEdits, setStatus, withBusy } from "./js/dom.js";
 import { errorText } from "./js/errors.js";
 import { setTimeZone } from "./js/format.js";
-import { applyI18n, setLanguage, t } from "./js/i18n.js";
+import { applyI18n, loadAllCatalogs, loadCatalog, pickLanguage, setLanguage, t } from "./js/i18n.js";
 import { conflictText, hideSyncAlert, initHeader, rejectedText, renderHeader, showSyncAlert } from "./js/header.js";
 import { initSignIn, prepareSignIn, focusSignIn } from "./js/signin.js";
 import { renderUser } from "./js/user.js";
 import { initPassword, renderPassword, resetPassword } from "./js/password.js";
-import { initEmail, renderEmail, resetEmail } from "./js/email.js";
-import { initPhone, renderPhone, resetPhone } from "./js/phone.js";
-import { initRegion, renderRegion, resetRegion } from "./js/region.js";
-import { initNotifications, renderNotifications, resetNotifications } from "./js/notifications.js";
 import { controlsFor, statusIdFor } from "./js/prefs.js";
 import { initOrganization, renderOrganization, renderOrganizationLink, resetOrganization } from "./js/organization.js";
-import { initSessions, renderSessions, resetSessions } from "./js/sessions.js";
 import { canViewMembers, notify, resetSession, setAccount, state, subscribe, view } from "./js/store.js";
 
 // Where fonts come from fontconfig (WebKitGTK on Linux and the BSDs), the fallback after
@@ -27,11 +22,37 @@ if (/\b(X11|Linux|FreeBSD|OpenBSD|NetBSD)\b/.test(navigator.userAgent) && !/Andr
 
 // ---------------------------------------------------------------- rendering
 
-// The first frame holds what a fresh window shows (header, user info, change password);
-// the sections below it are rendered and revealed right after that frame is on screen
-// (`#settings[data-first-frame]` hides them until then). Rendering all of them up front
-// delayed the first paint by a third for content nobody could see yet.
+// The first frame holds what a fresh window shows (header, user info, change password).
+// The sections below it are modules loaded once that frame is on screen, then rendered
+// and revealed (`#settings[data-first-frame]` hides them until then). Rendering them up
+// front delayed the first paint by a third for content nobody could see yet, and
+// loading their modules (with the other languages' catalogs) before it cost the web
+// process ~9 ms of CPU (WebKitGTK). Until they are there, `lower` is null and the
+// calls into them below do nothing: they render from the state once loaded.
 let firstFrame = true;
+let lower = null;
+
+/** Loads, wires and renders the sections below the first screen, then reveals them. */
+async function loadLowerSections() {
+  const [email, phone, region, notifications, sessions, retranslate] = await Promise.all([
+    import("./js/email.js"),
+    import("./js/phone.js"),
+    import("./js/region.js"),
+    import("./js/notifications.js"),
+    import("./js/sessions.js"),
+    loadAllCatalogs(),
+  ]);
+  email.initEmail();
+  phone.initPhone();
+  region.initRegion();
+  notifications.initNotifications();
+  sessions.initSessions({ reload: loadSessions });
+  lower = { email, phone, region, notifications, sessions };
+  if (retranslate) applyI18n();
+  firstFrame = false;
+  delete $("settings").dataset.firstFrame;
+  if (state.signedIn) renderSettings();
+}
 
 function renderSettings() {
   renderHeader();
@@ -43,19 +64,23 @@ function renderSettings() {
     renderOrganizationLink();
     return;
   }
-  renderEmail();
-  renderPhone();
-  renderRegion();
-  renderNotifications();
+  lower?.email.renderEmail();
+  lower?.phone.renderPhone();
+  lower?.region.renderRegion();
+  lower?.notifications.renderNotifications();
   renderOrganization();
-  renderSessions();
+  lower?.sessions.renderSessions();
+}
+
+/** The language to show: the account's, else the one detected from the OS. */
+function accountLanguage() {
+  return pickLanguage(view()?.language ?? state.detected?.language ?? navigator.language);
 }
 
 /** Applies the account's language and time zone; re-translates everything on change. */
 function applyAccountLocale() {
-  const v = view();
-  const changed = setLanguage(v?.language ?? state.detected?.language ?? navigator.language);
-  setTimeZone(v?.timeZone);
+  const changed = setLanguage(accountLanguage());
+  setTimeZone(view()?.timeZone);
   if (changed) {
     applyI18n();
     // Messages already shown were written in the old language.
@@ -140,12 +165,12 @@ function onSignedIn(account) {
 
 function clearSettingsForms() {
   resetPassword();
-  resetEmail();
-  resetPhone();
-  resetRegion();
-  resetNotifications();
+  lower?.email.resetEmail();
+  lower?.phone.resetPhone();
+  lower?.region.resetRegion();
+  lower?.notifications.resetNotifications();
   resetOrganization();
-  resetSessions();
+  lower?.sessions.resetSessions();
   hideSyncAlert();
 }
 
@@ -182,8 +207,8 @@ function onConflictOrRejection(fields, text) {
   forgetEdits(controlsFor(fields));
   setStatus(statusIdFor(fields), "error", text, { kind: "conflict" });
   showSyncAlert(text);
-  renderRegion();
-  renderNotifications();
+  lower?.region.renderRegion();
+  lower?.notifications.renderNotifications();
 }
 
 subscribe((what, detail) => {
@@ -207,15 +232,15 @@ subscribe((what, detail) => {
       renderHeader();
       break;
     case "sessions":
-      renderSessions();
+      lower?.sessions.renderSessions();
       break;
     case "members":
       renderOrganization();
       break;
     case "pending":
       renderUser();
-      if (detail === "email") renderEmail();
-      else renderPhone();
+      if (detail === "email") lower?.email.renderEmail();
+      else lower?.phone.renderPhone();
       break;
     default:
       break;
@@ -316,17 +341,19 @@ function wireShortcuts() {
 }
 
 /** Resolves once the first render is on screen (two animation frames later), after
- * telling the app so (it builds the tray then; the benchmark times it) and rendering the
- * rest of the page. */
+ * telling the app so (it builds the tray then; the benchmark times it) and loading and
+ * rendering the rest of the page. */
 function firstFrameShown() {
   return new Promise((resolve) =>
     requestAnimationFrame(() =>
       requestAnimationFrame(() => {
-        call("ui_painted").catch(() => {});
-        firstFrame = false;
-        delete $("settings").dataset.firstFrame;
-        if (state.signedIn) renderSettings();
-        resolve();
+        // The rest is fetched once the app has heard of the first frame (one IPC round
+        // trip), so its files always come after that in the app's log.
+        call("ui_painted")
+          .catch(() => {})
+          .then(loadLowerSections)
+          .catch((error) => console.error("loading the sections below the first screen failed", error))
+          .finally(resolve);
       }),
     ),
   );
@@ -356,12 +383,7 @@ async function boot() {
   initHeader({ onSignOut: signOut });
   initSignIn({ onSignedIn });
   initPassword({ onPasswordChanged: loadSessions });
-  initEmail();
-  initPhone();
-  initRegion();
-  initNotifications();
   initOrganization();
-  initSessions({ reload: loadSessions });
 
   const embedded = takeEmbeddedState();
   const [app, reference] = await Promise.allSettled(
@@ -381,6 +403,9 @@ async function boot() {
     bootError = app.reason;
   }
 
+  // The first render is in the account's language: its catalog first (English is
+  // always there).
+  await loadCatalog(accountLanguage()).catch((error) => console.error("loading the catalog failed", error));
   if (state.signedIn) {
     showSettings();
   } else {

@@ -37,12 +37,18 @@ struct Embedded {
     reference: ReferenceData,
 }
 
+/// The log target of the line written for every file the page requests.
+pub const ASSET_LOG: &str = "account_desktop::assets";
+
 /// The window's resource hook: embeds the starting data in the HTML document.
 pub fn on_request<R: Runtime>(
     app: &AppHandle<R>,
     request: &http::Request<Vec<u8>>,
     response: &mut http::Response<Cow<'static, [u8]>>,
 ) {
+    // Which files the page fetches, in order (the restart journey reads it to tell what
+    // the first frame loads from what comes after it).
+    tracing::debug!(target: ASSET_LOG, path = request.uri().path(), "page file requested");
     if !is_page(request, response) {
         return;
     }

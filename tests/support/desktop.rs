@@ -223,7 +223,7 @@ exec "$@""#;
         .env("ACCOUNT_SETTINGS_SERVER", server)
         .env(
             "ACCOUNT_SETTINGS_LOG",
-            "warn,account_desktop=info,desktop_core=info",
+            "warn,account_desktop=info,desktop_core=info,account_desktop::assets=debug,account_desktop::commands=debug",
         )
         // The OS language the app detects: English, whatever the host says.
         .env("LANG", "en_US.UTF-8")
