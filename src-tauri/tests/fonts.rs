@@ -17,6 +17,22 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The files of `ui/<dir>` whose names end in `suffix`, as paths relative to `ui/`.
+fn files_in(dir: &str, suffix: &str) -> BTreeSet<String> {
+    std::fs::read_dir(ui_dir().join(dir))
+        .unwrap_or_else(|e| panic!("ui/{dir}: {e}"))
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(suffix))
+        .map(|name| format!("{dir}/{name}"))
+        .collect()
+}
+
 /// The `@font-face` blocks of the stylesheet, as their bodies.
 fn font_faces(css: &str) -> Vec<&str> {
     css.match_indices("@font-face")
@@ -135,17 +151,7 @@ fn every_face_is_a_shipped_preloaded_woff2_without_unicode_range() {
         "index.html preloads exactly the faces styles.css declares"
     );
 
-    let mut shipped = BTreeSet::new();
-    for entry in std::fs::read_dir(ui_dir().join("fonts")).expect("ui/fonts") {
-        let name = entry
-            .expect("entry")
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
-        if name.ends_with(".woff2") {
-            shipped.insert(format!("fonts/{name}"));
-        }
-    }
+    let shipped = files_in("fonts", ".woff2");
     assert_eq!(shipped, urls, "every file in ui/fonts is used by a face");
     assert!(
         read("fonts/OFL.txt").contains("SIL OPEN FONT LICENSE Version 1.1"),
@@ -157,16 +163,7 @@ fn every_face_is_a_shipped_preloaded_woff2_without_unicode_range() {
 fn the_page_text_is_inside_the_shipped_subset() {
     let mut outside = BTreeSet::new();
     let mut files = vec!["index.html".to_owned()];
-    for entry in std::fs::read_dir(ui_dir().join("i18n")).expect("ui/i18n") {
-        let name = entry
-            .expect("entry")
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
-        if name.ends_with(".js") {
-            files.push(format!("i18n/{name}"));
-        }
-    }
+    files.extend(files_in("i18n", ".js"));
     assert!(files.len() >= 7, "index.html and six catalogs: {files:?}");
     for file in &files {
         for c in read(file).chars().filter(|&c| !in_subset(c)) {
