@@ -160,25 +160,6 @@ async fn sign_out(d: &Desktop) -> anyhow::Result<()> {
 }
 
 /// A catalog of `ui/i18n/<lang>.js` (`export default { …JSON… };`).
-/// `text` without its terminal colour sequences (the app's log is written with them).
-fn without_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // ESC [ parameters… final letter
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn catalog(lang: &str) -> anyhow::Result<serde_json::Map<String, Value>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("ui/i18n/{lang}.js"));
     let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
@@ -452,7 +433,7 @@ async fn language_and_region_survive_a_restart() {
         // catalog too: the account's language); the sections below it and the other
         // catalogs after (ui/app.js, js/i18n.js). The app logs each file the page
         // requests and the page's word that its first frame is shown.
-        let log = without_ansi(&d.log_tail(usize::MAX));
+        let log = d.log_tail(usize::MAX);
         let since_restart = &log[log
             .rfind("starting data embedded in the page")
             .context("the restart's page request is in the log")?..];
