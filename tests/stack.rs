@@ -37,7 +37,7 @@ async fn a_demo_owner_changes_every_setting_through_the_real_binary_and_it_survi
     server
         .wait_for(|l| l.contains("owner@demo.example"), Duration::from_secs(5))
         .expect("credentials printed");
-    account_server::outbox::install_tls_provider();
+    account_server::delivery::install_tls_provider();
     let http = reqwest::Client::new();
     let base = server.base.clone();
 

@@ -49,6 +49,24 @@ impl Email {
         Ok(Self(candidate))
     }
 
+    /// An address this system stored after [`Email::parse`] accepted (and lowercased)
+    /// it. Only its shape is checked; the full parse ran when it was stored, and reading
+    /// a user back is on every request's path.
+    pub fn from_stored(stored: &str) -> Result<Self, ParseError> {
+        let shaped = stored.chars().count() <= MAX_LEN
+            && stored
+                .rsplit_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
+        if shaped {
+            Ok(Self(stored.to_owned()))
+        } else {
+            Err(ParseError::new(
+                ErrorCode::InvalidEmail,
+                format!("\"{stored}\" is not a stored email address"),
+            ))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -117,11 +135,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn stored_addresses_are_read_back_by_shape_only() {
+        let email = Email::parse("Ana@Example.com").expect("valid");
+        assert_eq!(Email::from_stored(email.as_str()).expect("stored"), email);
+        for bad in ["", "ana", "@example.com", "ana@localhost", "ana@example."] {
+            assert_eq!(
+                Email::from_stored(bad).expect_err(bad).code,
+                ErrorCode::InvalidEmail
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn parsing_never_panics_and_is_idempotent(input in "\\PC{0,80}") {
             if let Ok(email) = Email::parse(&input) {
                 let again = Email::parse(email.as_str()).expect("a parsed email parses again");
+                prop_assert_eq!(Email::from_stored(email.as_str()).expect("stored form reads back"), email.clone());
                 prop_assert_eq!(again, email);
             }
         }

@@ -6,6 +6,7 @@
 //! constructor that checks it and says precisely what is wrong. Code holding one never
 //! re-checks it. This crate does no I/O.
 
+mod contact;
 pub mod dto;
 mod email;
 mod error;
@@ -13,13 +14,16 @@ pub mod i18n;
 mod locale;
 pub mod password;
 mod phone;
+pub mod preferences;
 mod prefs;
 mod role;
 
+pub use contact::ChangeKind;
 pub use email::Email;
 pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};
 pub use password::{Owner, Password, Strength};
 pub use phone::{PhoneNumber, preload_metadata as preload_phone_metadata};
+pub use preferences::{PrefChange, PrefField, PreferencesUpdate};
 pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
 pub use role::{Permission, Role};

@@ -58,6 +58,21 @@ impl PhoneNumber {
         Ok(Self(e164))
     }
 
+    /// A number this system stored after [`PhoneNumber::parse`] accepted it. Only its
+    /// E.164 shape is checked: the numbering-plan check (libphonenumber's regexes, the
+    /// costliest part of reading a user) ran when it was stored.
+    pub fn from_stored(e164: &str) -> Result<Self, ParseError> {
+        let digits = e164.strip_prefix('+').unwrap_or("");
+        if (4..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(e164.to_owned()))
+        } else {
+            Err(ParseError::new(
+                ErrorCode::InvalidPhone,
+                format!("\"{e164}\" is not a stored E.164 number"),
+            ))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -133,6 +148,18 @@ mod tests {
                 PhoneNumber::parse(bad).expect_err(bad).code,
                 ErrorCode::InvalidPhone,
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn stored_numbers_are_read_back_by_shape_only() {
+        let phone = PhoneNumber::parse("+34 600 12 34 56").expect("valid");
+        assert_eq!(PhoneNumber::from_stored(phone.as_str()).expect("stored"), phone);
+        for bad in ["", "+", "34600123456", "+34 600", "+3460012345678901"] {
+            assert_eq!(
+                PhoneNumber::from_stored(bad).expect_err(bad).code,
+                ErrorCode::InvalidPhone
             );
         }
     }

@@ -1,4 +1,9 @@
-//! Start-up: open the database, build the services, bind, serve until told to stop.
+//! Start-up: open the database, build the services, start the background tasks, bind,
+//! serve until told to stop.
+//!
+//! Background tasks of every instance: the event pump (the live streams' source), the
+//! store's watcher (writes by other instances and the CLI), the delivery worker (unless
+//! delivery is `hold`) and the retention job. They all end on the shutdown signal.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::service::Services;
-use crate::store::Db;
+use crate::store::Store;
 
 /// A running server.
 #[derive(Debug)]
@@ -18,25 +23,64 @@ pub struct App {
     pub addr: SocketAddr,
     pub services: Services,
     shutdown: Arc<watch::Sender<bool>>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    worker: Option<tokio::task::JoinHandle<()>>,
-    poller: tokio::task::JoinHandle<()>,
+    /// `None` once stopped.
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
+
+impl Drop for App {
+    /// A server dropped without [`App::stop`] still stops: its tasks see the signal and
+    /// end on their own.
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Work to finish before the first request is answered (the demo organization of
+/// `serve --seed-demo`).
+pub type BeforeServing =
+    for<'a> fn(&'a Services) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>>;
 
 impl App {
     /// Opens the database, binds `config.listen` and starts serving in the background.
     pub async fn spawn(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::spawn_after(config, clock, None).await
+    }
+
+    /// Like [`App::spawn`], running `before` once the database is open and before the
+    /// port is bound, so no request meets a half-prepared server.
+    pub async fn spawn_after(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        before: Option<BeforeServing>,
+    ) -> anyhow::Result<Self> {
         config.validate()?;
-        crate::outbox::install_tls_provider();
-        let db = Db::open(&config.database_path).await?;
-        let listener = TcpListener::bind(config.listen).await?;
+        crate::delivery::install_tls_provider();
+        let store = Store::open(&config).await?;
+        let services = Services::new(store, Arc::new(config), clock)?;
+        if let Some(before) = before {
+            before(&services).await?;
+        }
+        let listener = TcpListener::bind(services.config.listen).await?;
         let addr = listener.local_addr()?;
-        let services = Services::new(db, Arc::new(config), clock)?;
         // Shared with the services so long-lived responses (event streams) end on it too.
         let shutdown = Arc::clone(&services.shutdown);
+        let mut tasks = vec![
+            tokio::spawn(crate::service::events::run_pump(
+                services.clone(),
+                shutdown.subscribe(),
+            )),
+            services.store.watch_others(
+                &services.instance,
+                services.wakers.clone(),
+                shutdown.subscribe(),
+            ),
+            crate::service::retention::spawn(services.clone(), shutdown.subscribe()),
+        ];
+        if let Some(worker) = crate::delivery::spawn_worker(services.clone(), shutdown.subscribe())? {
+            tasks.push(worker);
+        }
         let mut stop = shutdown.subscribe();
-        let worker = crate::outbox::spawn_worker(services.clone(), shutdown.subscribe())?;
-        let poller = spawn_event_poller(services.clone(), shutdown.subscribe());
         let router = crate::routes::router(services.clone()).layer(TraceLayer::new_for_http());
         let server = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -45,13 +89,13 @@ impl App {
                 })
                 .await
         });
+        tracing::debug!(instance = %services.instance, engine = services.store.engine().as_str(), %addr, "started");
         Ok(Self {
             addr,
             services,
             shutdown,
-            server,
-            worker,
-            poller,
+            server: Some(server),
+            tasks,
         })
     }
 
@@ -59,14 +103,15 @@ impl App {
         Self::spawn(config, Arc::new(SystemClock)).await
     }
 
-    /// Stops accepting requests, finishes those in flight, stops the worker.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    /// Stops accepting requests, finishes those in flight, stops the background tasks.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.server.await??;
-        if let Some(worker) = self.worker {
-            worker.await?;
+        if let Some(server) = self.server.take() {
+            server.await??;
         }
-        self.poller.await?;
+        for task in std::mem::take(&mut self.tasks) {
+            task.await?;
+        }
         Ok(())
     }
 
@@ -87,21 +132,4 @@ impl App {
         tracing::info!("shutting down");
         self.stop().await
     }
-}
-
-/// Wakes the event streams for events written by other processes (the CLI's
-/// `balance adjust` and `emit`), which cannot notify this one directly.
-fn spawn_event_poller(
-    services: Services,
-    mut shutdown: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            services.events_changed();
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
-    })
 }

@@ -7,8 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::{SystemClock, from_millis};
 use crate::config::{Config, DeliveryMode};
 use crate::service::Services;
-use crate::store::Db;
-use crate::store::outbox::{self, Filter};
+use crate::store::{OutboxFilter, Store};
 use crate::{App, seed};
 use account_model::dto::PlatformEvent;
 
@@ -137,30 +136,44 @@ pub enum EmitEvent {
 }
 
 async fn services(config: &Config) -> anyhow::Result<Services> {
-    let db = Db::open(&config.database_path).await?;
+    let store = Store::open(config).await?;
     Services::new(
-        db,
+        store,
         std::sync::Arc::new(config.clone()),
         std::sync::Arc::new(SystemClock),
     )
+}
+
+/// Which database, for messages (never the URL: it may hold a password).
+fn database(config: &Config) -> String {
+    match &config.database_url {
+        Some(_) => "the PostgreSQL database (database_url)".to_owned(),
+        None => config.database_path.display().to_string(),
+    }
+}
+
+fn seed_before_serving(services: &Services) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move { seed::seed_demo(services).await.map(|_| ()) })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve { seed_demo } => {
-            let app = App::spawn_default(config.clone()).await?;
+            // The demo users exist before the first request is answered.
+            let before = seed_demo.then_some(seed_before_serving as crate::app::BeforeServing);
+            let app =
+                App::spawn_after(config.clone(), std::sync::Arc::new(SystemClock), before).await?;
             if seed_demo {
-                seed::seed_demo(&app.services).await?;
                 print_demo_credentials(&config);
             }
-            tracing::info!(addr = %app.addr, db = %config.database_path.display(), "serving");
+            tracing::info!(addr = %app.addr, db = %database(&config), instance = %app.services.instance, "serving");
             println!("Account server listening on http://{}", app.addr);
             app.run_until_signal().await
         }
         Command::Migrate => {
-            Db::open(&config.database_path).await?;
-            println!("database {} is up to date", config.database_path.display());
+            Store::open(&config).await?;
+            println!("{} is up to date", database(&config));
             Ok(())
         }
         Command::Balance {
@@ -243,13 +256,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Outbox { to, limit } => {
-            let db = Db::open(&config.database_path).await?;
-            let filter = Filter {
+            let store = Store::open(&config).await?;
+            let filter = OutboxFilter {
                 recipient: to,
                 limit: Some(limit.max(1)),
-                ..Filter::default()
+                ..OutboxFilter::default()
             };
-            let messages = db.call(move |c| outbox::list(c, &filter)).await?;
+            let messages = store.read().await?.outbox(&filter).await?;
             if messages.is_empty() {
                 println!("the outbox is empty");
             }

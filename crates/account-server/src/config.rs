@@ -99,6 +99,9 @@ pub struct Limits {
     pub delivery_lease_secs: i64,
     /// Comment lines on the event stream so dead connections are noticed.
     pub heartbeat_secs: u64,
+    /// Wrong passwords are counted over this window: a counter that has not moved for
+    /// this long (and is not locking) starts again from zero.
+    pub failure_window_secs: i64,
 }
 
 impl Default for Limits {
@@ -119,6 +122,35 @@ impl Default for Limits {
             delivery_backoff_secs: 5,
             delivery_lease_secs: 60,
             heartbeat_secs: 15,
+            failure_window_secs: 24 * 3600,
+        }
+    }
+}
+
+/// What the periodic retention job keeps; everything older goes. On PostgreSQL one
+/// instance at a time runs it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// How often the job runs.
+    pub interval_secs: u64,
+    /// The newest this many events are kept for streams that resume; a client resuming
+    /// from an older one is told to fetch the account again.
+    pub events_kept: i64,
+    /// Sent and failed messages stay listed (`account-server outbox`) this many days.
+    pub outbox_days: i64,
+    /// Idempotency keys are honoured this many days (far longer than any offline queue
+    /// waits to replay).
+    pub idempotency_days: i64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 600,
+            events_kept: 100_000,
+            outbox_days: 30,
+            idempotency_days: 7,
         }
     }
 }
@@ -147,8 +179,18 @@ impl Default for Argon2Config {
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The SQLite database file (created with its folder when missing).
+    /// The SQLite database file (created with its folder when missing). Used when
+    /// `database_url` is not set.
     pub database_path: PathBuf,
+    /// `postgres://user:password@host:port/database`: run on PostgreSQL, where several
+    /// instances can share one database. Needs `code_secret`.
+    #[serde(skip_serializing)]
+    pub database_url: Option<SecretString>,
+    /// PostgreSQL connections this instance may open (besides its LISTEN connection).
+    pub database_pool_size: usize,
+    /// PostgreSQL: how often an instance also looks for other instances' writes on its
+    /// own, should a notification have been lost (milliseconds).
+    pub database_listen_fallback_ms: u64,
     pub delivery: DeliveryMode,
     /// Key for hashing verification codes (HMAC-SHA256), at least 32 characters. Several
     /// instances must share it. When unset, a random key is made at start-up, and codes
@@ -166,6 +208,7 @@ pub struct Config {
     /// Countries (ISO 3166-1 alpha-2) whose numbers may receive SMS.
     pub sms_allowed_countries: Vec<String>,
     pub limits: Limits,
+    pub retention: RetentionConfig,
     pub argon2: Argon2Config,
 }
 
@@ -174,6 +217,9 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_path: PathBuf::from("account-settings.db"),
+            database_url: None,
+            database_pool_size: 16,
+            database_listen_fallback_ms: 5_000,
             delivery: DeliveryMode::Hold,
             code_secret: None,
             service_token: None,
@@ -186,6 +232,7 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             limits: Limits::default(),
+            retention: RetentionConfig::default(),
             argon2: Argon2Config::default(),
         }
     }
@@ -336,6 +383,46 @@ impl Config {
                 return invalid("code_secret", "must be at least 32 characters");
             }
         }
+        if l.failure_window_secs < l.lockout_max_secs {
+            return invalid(
+                "limits.failure_window_secs",
+                "must be at least lockout_max_secs (a lock must not outlive its count)",
+            );
+        }
+        let r = &self.retention;
+        if r.interval_secs < 1
+            || r.events_kept < 100
+            || r.outbox_days < 1
+            || r.idempotency_days < 1
+        {
+            return invalid(
+                "retention",
+                "interval_secs, outbox_days and idempotency_days >= 1; events_kept >= 100",
+            );
+        }
+        if let Some(url) = &self.database_url {
+            use secrecy::ExposeSecret;
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return invalid(
+                    "database_url",
+                    "must be a PostgreSQL URL: postgres://user:password@host:port/database",
+                );
+            }
+            if self.code_secret.is_none() {
+                return invalid(
+                    "code_secret",
+                    "must be set with database_url: every instance on the database must \
+                     check codes with the same key, or a code sent by one is refused by another",
+                );
+            }
+            if !(1..=1000).contains(&self.database_pool_size) {
+                return invalid("database_pool_size", "must be between 1 and 1000");
+            }
+            if self.database_listen_fallback_ms < 100 {
+                return invalid("database_listen_fallback_ms", "must be at least 100");
+            }
+        }
         Ok(())
     }
 }
@@ -383,6 +470,21 @@ mod tests {
                 .to_string()
                 .contains("code_secret")
         );
+    }
+
+    #[test]
+    fn postgres_needs_a_postgres_url_and_the_shared_code_secret() {
+        let mut config = Config {
+            database_url: Some(SecretString::from("postgres://app@db.internal/accounts")),
+            ..Config::default()
+        };
+        let err = config.validate().expect_err("no code secret").to_string();
+        assert!(err.contains("code_secret") && err.contains("every instance"), "{err}");
+        config.code_secret = Some(SecretString::from("a shared secret of thirty-two chars+"));
+        config.validate().expect("valid");
+        config.database_url = Some(SecretString::from("mysql://app@db/accounts"));
+        let err = config.validate().expect_err("not postgres").to_string();
+        assert!(err.contains("database_url"), "{err}");
     }
 
     #[test]

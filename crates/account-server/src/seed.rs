@@ -6,7 +6,7 @@ use account_model::{Channels, Email, NoticeKind, PhoneNumber, Role, Threshold};
 use secrecy::SecretString;
 
 use crate::service::Services;
-use crate::store::{orgs, users};
+use crate::store::{LockKey, NewUser};
 
 pub const DEMO_ORGANIZATION: &str = "Demo Marketing Co.";
 pub const DEMO_PASSWORD: &str = "plum kettle orbit lantern";
@@ -33,54 +33,42 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
 pub const DEMO_BALANCE_MINOR: i64 = 6_000;
 pub const DEMO_THRESHOLD_MINOR: i64 = 5_000;
 
-/// Creates the demo organization unless it exists. Returns false when it did.
+/// Creates the demo organization unless it exists. Returns false when it did. Two
+/// instances seeding at once create it once (they take the seed lock in turn).
 pub async fn seed_demo(services: &Services) -> anyhow::Result<bool> {
     let hash = services
         .hasher
         .hash(SecretString::from(DEMO_PASSWORD))
         .await?;
+    let threshold = Threshold::parse(DEMO_THRESHOLD_MINOR)?;
+    let channels = Channels::parse(NoticeKind::LowBalance, &["email", "desktop"])?;
     let now = services.now_ms();
-    let created = services
-        .db
-        .write(move |tx| {
-            if orgs::by_name(tx, DEMO_ORGANIZATION)?.is_some() {
-                return Ok(Ok(false));
-            }
-            let org = orgs::insert(tx, DEMO_ORGANIZATION, "EUR", DEMO_BALANCE_MINOR, now)?;
-            let threshold = Threshold::parse(DEMO_THRESHOLD_MINOR).map_err(anyhow::Error::from);
-            let channels = Channels::parse(NoticeKind::LowBalance, &["email", "desktop"])
-                .map_err(anyhow::Error::from);
-            let (threshold, channels) = match (threshold, channels) {
-                (Ok(t), Ok(c)) => (t, c),
-                (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
-            };
-            for (name, email, role, phone) in DEMO_USERS {
-                let email = match Email::parse(email) {
-                    Ok(e) => e,
-                    Err(e) => return Ok(Err(e.into())),
-                };
-                let phone = match phone.map(PhoneNumber::parse).transpose() {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e.into())),
-                };
-                let alerts =
-                    role.can(account_model::Permission::ViewBilling) && *role != Role::Admin;
-                users::insert(
-                    tx,
-                    &users::NewUser {
-                        organization_id: org,
-                        name,
-                        email: &email,
-                        phone: phone.as_ref(),
-                        role: *role,
-                        password_hash: &hash,
-                        low_balance: alerts.then_some((threshold, &channels)),
-                    },
-                    now,
-                )?;
-            }
-            Ok(Ok(true))
-        })
-        .await??;
-    Ok(created)
+    let mut tx = services.store.write().await?;
+    tx.lock(LockKey::Seed).await?;
+    if tx.organization_by_name(DEMO_ORGANIZATION).await?.is_some() {
+        return Ok(false);
+    }
+    let org = tx
+        .insert_organization(DEMO_ORGANIZATION, "EUR", DEMO_BALANCE_MINOR, now)
+        .await?;
+    for (name, email, role, phone) in DEMO_USERS {
+        let email = Email::parse(email)?;
+        let phone = phone.map(PhoneNumber::parse).transpose()?;
+        let alerts = role.can(account_model::Permission::ViewBilling) && *role != Role::Admin;
+        tx.insert_user(
+            &NewUser {
+                organization_id: org,
+                name,
+                email: &email,
+                phone: phone.as_ref(),
+                role: *role,
+                password_hash: &hash,
+                low_balance: alerts.then_some((threshold, &channels)),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }

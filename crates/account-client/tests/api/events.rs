@@ -10,7 +10,7 @@ use account_model::dto::StreamEvent;
 use account_model::{ErrorCode, Role};
 use account_server::App;
 use account_server::service::Services;
-use account_server::store::Db;
+use account_server::store::Store;
 use secrecy::SecretString;
 
 use crate::helpers::{client_for, password, spawn_server, spawn_server_with};
@@ -99,7 +99,8 @@ async fn the_stream_survives_a_server_restart_and_resumes_with_the_change_made_w
         clock,
         mut config,
         org_id,
-        dir: _dir,
+        database: _database,
+        ..
     } = server.fixture;
     // The restart binds the address the first server got, so the stream finds it.
     config.listen = app.addr;
@@ -108,7 +109,7 @@ async fn the_stream_survives_a_server_restart_and_resumes_with_the_change_made_w
     let lost = next(&mut stream, Duration::from_secs(5)).await;
     // While the server is down, a change is made on its database (as the CLI would).
     let offline = Services::new(
-        Db::open(&config.database_path).await.expect("db"),
+        Store::open(&config).await.expect("store"),
         Arc::new(config.clone()),
         Arc::new(clock.clone()),
     )

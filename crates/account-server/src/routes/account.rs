@@ -1,7 +1,7 @@
 use account_model::dto::{
     AccountView, ChangePasswordRequest, PasswordStrengthRequest, UpdatePreferencesRequest,
 };
-use account_model::{ErrorBody, ErrorCode, Strength};
+use account_model::{ErrorBody, ErrorCode, PreferencesUpdate, Strength};
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
@@ -85,7 +85,8 @@ pub async fn update_preferences(
             Some((key.to_owned(), crypto::body_hash(&canonical)))
         }
     };
-    match s.update_preferences(&caller, r, key).await? {
+    let update = PreferencesUpdate::try_from(&r)?;
+    match s.update_preferences(&caller, update, key).await? {
         UpdateOutcome::Applied(view) => Ok(with_etag(&view)),
         UpdateOutcome::Replayed { status, body } => {
             let status = StatusCode::from_u16(status).map_err(AppError::internal)?;

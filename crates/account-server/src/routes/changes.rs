@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use super::extract::{AppJson, Auth};
 use crate::error::AppResult;
 use crate::service::Services;
-use crate::store::verifications::Purpose;
+use account_model::ChangeKind;
 
 /// Starts an email change: a code goes to the new address.
 #[utoipa::path(post, path = "/v1/account/email-change", tag = "email change", security(("bearer" = [])),
@@ -37,7 +37,7 @@ pub async fn resend_email_code(
 ) -> AppResult<(StatusCode, Json<PendingChangeView>)> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(s.resend_code(&c, Purpose::Email).await?),
+        Json(s.resend_code(&c, ChangeKind::Email).await?),
     ))
 }
 
@@ -51,7 +51,7 @@ pub async fn confirm_email_change(
     Auth(c): Auth,
     AppJson(r): AppJson<ConfirmCodeRequest>,
 ) -> AppResult<Json<AccountView>> {
-    Ok(Json(s.confirm_change(&c, Purpose::Email, &r.code).await?))
+    Ok(Json(s.confirm_change(&c, ChangeKind::Email, &r.code).await?))
 }
 
 /// Cancels the pending email change.
@@ -61,7 +61,7 @@ pub async fn cancel_email_change(
     State(s): State<Services>,
     Auth(c): Auth,
 ) -> AppResult<StatusCode> {
-    s.cancel_change(&c, Purpose::Email).await?;
+    s.cancel_change(&c, ChangeKind::Email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -90,7 +90,7 @@ pub async fn resend_phone_code(
 ) -> AppResult<(StatusCode, Json<PendingChangeView>)> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(s.resend_code(&c, Purpose::Phone).await?),
+        Json(s.resend_code(&c, ChangeKind::Phone).await?),
     ))
 }
 
@@ -103,7 +103,7 @@ pub async fn confirm_phone_change(
     Auth(c): Auth,
     AppJson(r): AppJson<ConfirmCodeRequest>,
 ) -> AppResult<Json<AccountView>> {
-    Ok(Json(s.confirm_change(&c, Purpose::Phone, &r.code).await?))
+    Ok(Json(s.confirm_change(&c, ChangeKind::Phone, &r.code).await?))
 }
 
 /// Cancels the pending phone change.
@@ -113,6 +113,6 @@ pub async fn cancel_phone_change(
     State(s): State<Services>,
     Auth(c): Auth,
 ) -> AppResult<StatusCode> {
-    s.cancel_change(&c, Purpose::Phone).await?;
+    s.cancel_change(&c, ChangeKind::Phone).await?;
     Ok(StatusCode::NO_CONTENT)
 }

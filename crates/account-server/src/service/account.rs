@@ -6,16 +6,16 @@
 //! on; it is refused with `version_conflict` (409, the current account in `details`)
 //! when any field it touches changed after that version, and then nothing is written.
 //! Fields it does not touch never conflict, so an offline edit of the language is not
-//! refused because the threshold was changed elsewhere meanwhile.
+//! refused because the threshold was changed elsewhere meanwhile. The check and the
+//! write happen with the user's row locked, so two instances cannot both pass it.
 
 use account_model::dto::{
     AccountView, BalanceView, LowBalanceView, NotificationsView, OrganizationView,
-    PendingChangeView, UpdatePreferencesRequest,
+    PendingChangeView,
 };
 use account_model::i18n::Message;
 use account_model::{
-    Channel, Channels, Country, ErrorCode, Language, NoticeKind, Owner, Password, Permission,
-    Strength, Threshold, TimeZone,
+    ErrorCode, Owner, Password, Permission, PreferencesUpdate, Strength,
 };
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
@@ -25,11 +25,7 @@ use super::auth::Caller;
 use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
-use crate::store::idempotency::{self, Stored};
-use crate::store::outbox::OutChannel;
-use crate::store::users::{self, Field, UserRecord, Value};
-use crate::store::verifications::{self, Purpose};
-use crate::store::{StoreResult, sessions};
+use crate::store::{OutChannel, PendingChange, ReadTx, StoreError, StoredResponse, UserRecord};
 
 /// The outcome of a preferences update, as the route sends it.
 #[derive(Debug)]
@@ -43,7 +39,7 @@ pub enum UpdateOutcome {
 }
 
 impl Services {
-    pub(crate) fn pending_view(&self, p: &verifications::Pending) -> PendingChangeView {
+    pub(crate) fn pending_view(&self, p: &PendingChange) -> PendingChangeView {
         PendingChangeView {
             target: p.target.clone(),
             expires_at: from_millis(p.expires_at),
@@ -52,16 +48,16 @@ impl Services {
         }
     }
 
-    /// Builds the account view from a connection (inside or outside a transaction).
-    pub fn account_view_in(
+    /// Builds the account view in `tx` (a read or a write transaction).
+    pub async fn account_view_in(
         &self,
-        conn: &rusqlite::Connection,
+        tx: &mut dyn ReadTx,
         user: &UserRecord,
-    ) -> StoreResult<AccountView> {
+    ) -> AppResult<AccountView> {
         let now = self.now_ms();
-        let live = |p: Option<verifications::Pending>| p.filter(|p| p.expires_at > now);
-        let email = live(verifications::get(conn, user.id, Purpose::Email)?);
-        let phone = live(verifications::get(conn, user.id, Purpose::Phone)?);
+        let pending = tx.pending_changes(user.id).await?;
+        let live = |p: Option<PendingChange>| p.filter(|p| p.expires_at > now);
+        let (email, phone) = (live(pending.email), live(pending.phone));
         let billing = user.role.can(Permission::ViewBilling);
         Ok(AccountView {
             id: user.id,
@@ -99,12 +95,8 @@ impl Services {
     }
 
     pub async fn account_view(&self, user: &UserRecord) -> AppResult<AccountView> {
-        let this = self.clone();
-        let user = user.clone();
-        Ok(self
-            .db
-            .call(move |c| this.account_view_in(c, &user))
-            .await?)
+        let mut tx = self.store.read().await?;
+        self.account_view_in(&mut *tx, user).await
     }
 
     pub fn password_strength(&self, user: &UserRecord, candidate: &str) -> Strength {
@@ -142,24 +134,23 @@ impl Services {
             .hasher
             .hash(SecretString::from(password.expose().to_owned()))
             .await?;
-        let (user_id, keep, now) = (user.id, caller.session_id.clone(), self.now_ms());
-        let (email, language) = (user.email.clone(), user.language);
-        self.db
-            .write(move |tx| {
-                users::set_password_hash(tx, user_id, &hash, now)?;
-                sessions::revoke_others(tx, user_id, &keep, now)?;
-                notify::enqueue(
-                    tx,
-                    user_id,
-                    OutChannel::Email,
-                    email.as_str(),
-                    language,
-                    &Message::PasswordChanged,
-                    now,
-                )?;
-                Ok(())
-            })
+        let now = self.now_ms();
+        let mut tx = self.store.write().await?;
+        tx.lock_user(user.id).await?;
+        tx.set_password_hash(user.id, &hash, now).await?;
+        tx.revoke_other_sessions(user.id, &caller.session_id, now)
             .await?;
+        notify::enqueue(
+            &mut *tx,
+            user.id,
+            OutChannel::Email,
+            user.email.as_str(),
+            user.language,
+            &Message::PasswordChanged,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         self.wake();
         Ok(())
     }
@@ -169,102 +160,98 @@ impl Services {
     pub async fn update_preferences(
         &self,
         caller: &Caller,
-        request: UpdatePreferencesRequest,
+        update: PreferencesUpdate,
         idempotency: Option<(String, Vec<u8>)>,
     ) -> AppResult<UpdateOutcome> {
         let user = &caller.user;
-        let changes = parse_changes(user, &request)?;
-        if changes.is_empty() {
-            return Err(AppError::new(
-                ErrorCode::InvalidRequest,
-                "the update changes nothing: name at least one field",
+        let changes = update.changes();
+        if changes.iter().any(|c| c.needs_billing_permission())
+            && !user.role.can(Permission::ViewBilling)
+        {
+            return Err(AppError::forbidden(
+                "change billing notices or the low-balance alert",
             ));
         }
-        let base = request.base_version;
-        if base < 1 {
+        if changes.iter().any(|c| c.chooses_sms()) && user.phone.is_none() {
             return Err(AppError::new(
-                ErrorCode::InvalidRequest,
-                "baseVersion must be a version the server sent (1 or more)",
+                ErrorCode::PhoneRequired,
+                "add a phone number before choosing SMS",
             ));
         }
-        let this = self.clone();
-        let user_id = user.id;
+        let base = update.base_version();
+        let alert = update.fields().any(|f| f.affects_low_balance_alert());
         let now = self.now_ms();
-        let outcome = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<UpdateOutcome>> {
-                if let Some((key, hash)) = &idempotency
-                    && let Some(stored) = idempotency::get(tx, user_id, key)?
-                {
-                    if &stored.request_hash != hash {
-                        return Ok(Err(AppError::new(
-                            ErrorCode::IdempotencyKeyReused,
-                            "this Idempotency-Key was used for a different request",
-                        )));
-                    }
-                    return Ok(Ok(UpdateOutcome::Replayed {
-                        status: stored.status,
-                        body: stored.body,
-                    }));
-                }
-                let Some(current) = users::by_id(tx, user_id)? else {
-                    return Ok(Err(AppError::unauthenticated()));
-                };
-                if base > current.version {
-                    return Ok(Err(AppError::new(
-                        ErrorCode::InvalidRequest,
-                        format!(
-                            "baseVersion {base} is newer than the account (version {})",
-                            current.version
-                        ),
-                    )));
-                }
-                let fields: Vec<Field> = changes.iter().map(|(f, _)| *f).collect();
-                let conflicts = users::changed_since(tx, user_id, base, &fields)?;
-                if !conflicts.is_empty() {
-                    let view = this.account_view_in(tx, &current)?;
-                    let names: Vec<&str> = conflicts.iter().map(|f| f.name()).collect();
-                    return Ok(Err(AppError::new(
-                        ErrorCode::VersionConflict,
-                        format!(
-                            "changed elsewhere since version {base}: {}",
-                            names.join(", ")
-                        ),
-                    )
-                    .with_details(
-                        serde_json::json!({ "fields": names, "current": view }),
-                    )));
-                }
-                users::apply_fields(tx, user_id, &changes, now)?;
-                let alert_fields = [Field::LowBalanceEnabled, Field::LowBalanceThreshold];
-                if fields.iter().any(|f| alert_fields.contains(f)) {
-                    // A threshold raised above the balance is a crossing.
-                    super::balance::evaluate_low_balance(tx, current.organization_id, now)?;
-                }
-                let Some(updated) = users::by_id(tx, user_id)? else {
-                    return Ok(Err(AppError::unauthenticated()));
-                };
-                let view = this.account_view_in(tx, &updated)?;
-                if let Some((key, hash)) = &idempotency {
-                    let body = serde_json::to_string(&view)
-                        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-                    idempotency::put(
-                        tx,
-                        user_id,
-                        key,
-                        &Stored {
-                            request_hash: hash.clone(),
-                            status: 200,
-                            body,
-                        },
-                        now,
-                    )?;
-                }
-                Ok(Ok(UpdateOutcome::Applied(Box::new(view))))
-            })
-            .await??;
+        let mut tx = self.store.write().await?;
+        // The organization first (see the store's lock order): a threshold change
+        // re-evaluates its alerts against its balance.
+        if alert {
+            tx.lock_organization(user.organization_id).await?;
+        }
+        tx.lock_user(user.id).await?;
+        if let Some((key, hash)) = &idempotency
+            && let Some(stored) = tx.stored_response(user.id, key).await?
+        {
+            if &stored.request_hash != hash {
+                return Err(AppError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "this Idempotency-Key was used for a different request",
+                ));
+            }
+            return Ok(UpdateOutcome::Replayed {
+                status: stored.status,
+                body: stored.body,
+            });
+        }
+        let current = tx
+            .user_by_id(user.id)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        if base > current.version {
+            return Err(AppError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "baseVersion {base} is newer than the account (version {})",
+                    current.version
+                ),
+            ));
+        }
+        let fields: Vec<_> = update.fields().collect();
+        let conflicts = tx.changed_since(user.id, base, &fields).await?;
+        if !conflicts.is_empty() {
+            let view = self.account_view_in(&mut *tx, &current).await?;
+            let names: Vec<&str> = conflicts.iter().map(|f| f.name()).collect();
+            return Err(AppError::new(
+                ErrorCode::VersionConflict,
+                format!(
+                    "changed elsewhere since version {base}: {}",
+                    names.join(", ")
+                ),
+            )
+            .with_details(serde_json::json!({ "fields": conflicts, "current": view })));
+        }
+        tx.apply_preferences(user.id, changes, now).await?;
+        if alert {
+            // A threshold raised above the balance is a crossing.
+            super::balance::evaluate_low_balance(&mut *tx, current.organization_id, now).await?;
+        }
+        let updated = tx
+            .user_by_id(user.id)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        let view = self.account_view_in(&mut *tx, &updated).await?;
+        if let Some((key, hash)) = &idempotency {
+            let body = serde_json::to_string(&view)
+                .map_err(|e| AppError::from(StoreError::Corrupt(e.to_string())))?;
+            let response = StoredResponse {
+                request_hash: hash.clone(),
+                status: 200,
+                body,
+            };
+            tx.store_response(user.id, key, &response, now).await?;
+        }
+        tx.commit().await?;
         self.wake();
-        Ok(outcome)
+        Ok(UpdateOutcome::Applied(Box::new(view)))
     }
 }
 
@@ -273,73 +260,4 @@ pub fn owner(user: &UserRecord) -> Owner<'_> {
         email_local_part: user.email.local_part(),
         name: &user.name,
     }
-}
-
-/// Turns the request into typed field writes, refusing bad values and fields the
-/// caller may not change.
-fn parse_changes(
-    user: &UserRecord,
-    r: &UpdatePreferencesRequest,
-) -> AppResult<Vec<(Field, Value)>> {
-    let mut changes = Vec::new();
-    if let Some(l) = &r.language {
-        changes.push((
-            Field::Language,
-            Value::Text(Language::parse(l)?.as_str().to_owned()),
-        ));
-    }
-    if let Some(c) = &r.country {
-        changes.push((
-            Field::Country,
-            Value::Text(Country::parse(c)?.as_str().to_owned()),
-        ));
-    }
-    if let Some(t) = &r.time_zone {
-        changes.push((
-            Field::TimeZone,
-            Value::Text(TimeZone::parse(t)?.as_str().to_owned()),
-        ));
-    }
-    let needs_phone = |set: &Channels| -> AppResult<()> {
-        if set.contains(Channel::Sms) && user.phone.is_none() {
-            return Err(AppError::new(
-                ErrorCode::PhoneRequired,
-                "add a phone number before choosing SMS",
-            ));
-        }
-        Ok(())
-    };
-    if let Some(list) = &r.contact_imports {
-        let set = Channels::parse(NoticeKind::ContactImports, list)?;
-        needs_phone(&set)?;
-        changes.push((Field::ContactImports, Value::Text(set.to_csv())));
-    }
-    let billing_fields = r.billing.is_some() || r.low_balance.is_some();
-    if billing_fields && !user.role.can(Permission::ViewBilling) {
-        return Err(AppError::forbidden(
-            "change billing notices or the low-balance alert",
-        ));
-    }
-    if let Some(list) = &r.billing {
-        let set = Channels::parse(NoticeKind::Billing, list)?;
-        needs_phone(&set)?;
-        changes.push((Field::Billing, Value::Text(set.to_csv())));
-    }
-    if let Some(low) = &r.low_balance {
-        if let Some(enabled) = low.enabled {
-            changes.push((Field::LowBalanceEnabled, Value::Bool(enabled)));
-        }
-        if let Some(minor) = low.threshold_minor {
-            changes.push((
-                Field::LowBalanceThreshold,
-                Value::Int(Threshold::parse(minor)?.minor()),
-            ));
-        }
-        if let Some(list) = &low.channels {
-            let set = Channels::parse(NoticeKind::LowBalance, list)?;
-            needs_phone(&set)?;
-            changes.push((Field::LowBalanceChannels, Value::Text(set.to_csv())));
-        }
-    }
-    Ok(changes)
 }

@@ -6,8 +6,9 @@
 //! user is disarmed; the alert re-arms when the balance is back at or above the
 //! threshold. The state lives in the database and every evaluation runs inside the same
 //! write transaction as the change that prompted it (an adjustment, a threshold or
-//! role change, a `low_balance` event), and SQLite serializes writers: two concurrent
-//! charges or two copies of an event can never both find the user armed.
+//! role change, a `low_balance` event), with the organization's row locked
+//! ([`WriteTx::lock_organization`]): two concurrent charges or two copies of an event,
+//! through one instance or several, can never both find the user armed.
 //!
 //! Routing: contact-import updates go to every member on their contact-import channels;
 //! payments and invoices only to users with billing permission, on their billing
@@ -16,17 +17,13 @@
 
 use account_model::dto::{BalanceAdjustmentView, EmitResultView, PlatformEvent, StreamEvent};
 use account_model::i18n::Message;
-use account_model::{Channel, Channels, Currency, ErrorCode, Permission};
-use rusqlite::Connection;
+use account_model::{Channel, Channels, ErrorCode, Permission};
 
 use super::Services;
 use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
-use crate::store::events::{self, NewEvent};
-use crate::store::outbox::OutChannel;
-use crate::store::users::{self, UserRecord};
-use crate::store::{StoreError, StoreResult, alerts, balance};
+use crate::store::{NewEvent, OutChannel, StoreResult, UserRecord, WriteTx};
 
 /// What one routing pass wrote.
 #[derive(Debug, Default, Clone, Copy)]
@@ -35,14 +32,9 @@ pub struct Routed {
     pub alerts: u64,
 }
 
-fn currency_of(org: &balance::Organization) -> StoreResult<Currency> {
-    Currency::parse(&org.currency)
-        .map_err(|e| StoreError::Corrupt(format!("organizations.currency: {e}")))
-}
-
 /// Queues `message` to `user` on each of `channels` they can receive. Returns how many.
-fn send_on(
-    conn: &Connection,
+async fn send_on(
+    tx: &mut dyn WriteTx,
     user: &UserRecord,
     channels: &Channels,
     message: &Message,
@@ -50,50 +42,53 @@ fn send_on(
 ) -> StoreResult<u64> {
     let mut sent = 0;
     for channel in channels.iter() {
-        let (out, to) = match channel {
-            Channel::Email => (OutChannel::Email, user.email.as_str()),
+        let to = match channel {
+            Channel::Email => user.email.as_str(),
             Channel::Sms => match &user.phone {
-                Some(phone) => (OutChannel::Sms, phone.as_str()),
+                Some(phone) => phone.as_str(),
                 None => continue,
             },
             Channel::Desktop => continue,
         };
-        notify::enqueue(conn, user.id, out, to, user.language, message, now)?;
+        let Some(out) = OutChannel::of(channel) else {
+            continue;
+        };
+        notify::enqueue(tx, user.id, out, to, user.language, message, now).await?;
         sent += 1;
     }
     Ok(sent)
 }
 
 /// Fires, keeps or re-arms each user's low-balance alert for the organization's current
-/// balance. Must run inside the write transaction that changed what it depends on.
-pub fn evaluate_low_balance(
-    conn: &Connection,
+/// balance. Must run inside the write transaction that changed what it depends on, with
+/// the organization locked.
+pub async fn evaluate_low_balance(
+    tx: &mut dyn WriteTx,
     organization_id: i64,
     now: i64,
 ) -> StoreResult<Routed> {
-    let Some(org) = balance::organization(conn, organization_id)? else {
+    let Some(org) = tx.organization(organization_id).await? else {
         return Ok(Routed::default());
     };
-    let currency = currency_of(&org)?;
+    let currency = org.currency;
     let mut routed = Routed::default();
-    for user in users::members(conn, organization_id)? {
+    for user in tx.members(organization_id).await? {
         if !(user.low_balance_enabled && user.role.can(Permission::ViewBilling)) {
-            alerts::clear(conn, user.id)?;
+            tx.clear_alert(user.id).await?;
             continue;
         }
         let threshold = user.low_balance_threshold.minor();
         let below = org.balance_minor < threshold;
-        let armed = alerts::armed(conn, user.id)?;
+        let armed = tx.alert_armed(user.id).await?;
         if below && armed {
             let message = Message::LowBalance {
                 balance_minor: org.balance_minor,
                 threshold_minor: threshold,
                 currency,
             };
-            routed.messages += send_on(conn, &user, &user.low_balance_channels, &message, now)?;
+            routed.messages += send_on(tx, &user, &user.low_balance_channels, &message, now).await?;
             if user.low_balance_channels.contains(Channel::Desktop) {
-                events::insert(
-                    conn,
+                tx.insert_event(
                     &NewEvent {
                         organization_id,
                         user_id: Some(user.id),
@@ -105,28 +100,29 @@ pub fn evaluate_low_balance(
                         },
                     },
                     now,
-                )?;
+                )
+                .await?;
             }
-            alerts::set_armed(conn, user.id, false, now)?;
+            tx.set_alert_armed(user.id, false, now).await?;
             routed.alerts += 1;
         } else if !below && !armed {
-            alerts::set_armed(conn, user.id, true, now)?;
+            tx.set_alert_armed(user.id, true, now).await?;
         }
     }
     Ok(routed)
 }
 
-fn route(conn: &Connection, event: &PlatformEvent, now: i64) -> StoreResult<Routed> {
+async fn route(tx: &mut dyn WriteTx, event: &PlatformEvent, now: i64) -> StoreResult<Routed> {
     let organization_id = event.organization_id();
     if let PlatformEvent::LowBalance { .. } = event {
-        return evaluate_low_balance(conn, organization_id, now);
+        return evaluate_low_balance(tx, organization_id, now).await;
     }
-    let Some(org) = balance::organization(conn, organization_id)? else {
+    let Some(org) = tx.organization(organization_id).await? else {
         return Ok(Routed::default());
     };
-    let currency = currency_of(&org)?;
+    let currency = org.currency;
     let mut routed = Routed::default();
-    for user in users::members(conn, organization_id)? {
+    for user in tx.members(organization_id).await? {
         let at = from_millis(now).with_timezone(&user.time_zone.tz());
         let (channels, message) = match event {
             PlatformEvent::ContactImportFinished {
@@ -168,7 +164,7 @@ fn route(conn: &Connection, event: &PlatformEvent, now: i64) -> StoreResult<Rout
             ),
             PlatformEvent::LowBalance { .. } => continue,
         };
-        routed.messages += send_on(conn, &user, channels, &message, now)?;
+        routed.messages += send_on(tx, &user, channels, &message, now).await?;
     }
     Ok(routed)
 }
@@ -239,66 +235,56 @@ impl Services {
             ));
         }
         let now = self.now_ms();
-        let view = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<BalanceAdjustmentView>> {
-                let Some(org) = balance::organization(tx, organization_id)? else {
-                    return Ok(Err(AppError::new(
-                        ErrorCode::NotFound,
-                        format!("there is no organization {organization_id}"),
-                    )));
-                };
-                let currency = currency_of(&org)?;
-                let (adjustment, applied) = match balance::by_key(tx, organization_id, &key)? {
-                    Some(existing)
-                        if existing.amount_minor != amount_minor
-                            || existing.description != description =>
-                    {
-                        return Ok(Err(AppError::new(
-                            ErrorCode::IdempotencyKeyReused,
-                            format!("idempotencyKey \"{key}\" was used for a different adjustment"),
-                        )));
-                    }
-                    Some(existing) => (existing, false),
-                    None => {
-                        let adjustment = balance::apply(
-                            tx,
-                            organization_id,
-                            &key,
-                            amount_minor,
-                            &description,
-                            now,
-                        )?;
-                        events::insert(
-                            tx,
-                            &NewEvent {
-                                organization_id,
-                                user_id: None,
-                                session_id: None,
-                                event: &StreamEvent::BalanceChanged {
-                                    amount_minor: adjustment.balance_after,
-                                    currency,
-                                },
-                            },
-                            now,
-                        )?;
-                        evaluate_low_balance(tx, organization_id, now)?;
-                        (adjustment, true)
-                    }
-                };
-                Ok(Ok(BalanceAdjustmentView {
-                    id: adjustment.id,
-                    organization_id,
-                    amount_minor: adjustment.amount_minor,
-                    balance_after_minor: adjustment.balance_after,
-                    currency,
-                    applied,
-                    created_at: from_millis(adjustment.created_at),
-                }))
-            })
-            .await??;
+        let mut tx = self.store.write().await?;
+        let Some(org) = tx.lock_organization(organization_id).await? else {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("there is no organization {organization_id}"),
+            ));
+        };
+        let currency = org.currency;
+        let (adjustment, applied) = match tx.adjustment_by_key(organization_id, &key).await? {
+            Some(existing)
+                if existing.amount_minor != amount_minor || existing.description != description =>
+            {
+                return Err(AppError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    format!("idempotencyKey \"{key}\" was used for a different adjustment"),
+                ));
+            }
+            Some(existing) => (existing, false),
+            None => {
+                let adjustment = tx
+                    .apply_adjustment(organization_id, &key, amount_minor, &description, now)
+                    .await?;
+                tx.insert_event(
+                    &NewEvent {
+                        organization_id,
+                        user_id: None,
+                        session_id: None,
+                        event: &StreamEvent::BalanceChanged {
+                            amount_minor: adjustment.balance_after,
+                            currency,
+                        },
+                    },
+                    now,
+                )
+                .await?;
+                evaluate_low_balance(&mut *tx, organization_id, now).await?;
+                (adjustment, true)
+            }
+        };
+        tx.commit().await?;
         self.wake();
-        Ok(view)
+        Ok(BalanceAdjustmentView {
+            id: adjustment.id,
+            organization_id,
+            amount_minor: adjustment.amount_minor,
+            balance_after_minor: adjustment.balance_after,
+            currency,
+            applied,
+            created_at: from_millis(adjustment.created_at),
+        })
     }
 
     /// Routes a platform event to the users who want it.
@@ -306,18 +292,15 @@ impl Services {
         check_event(&event)?;
         let now = self.now_ms();
         let organization_id = event.organization_id();
-        let routed = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<Routed>> {
-                if balance::organization(tx, organization_id)?.is_none() {
-                    return Ok(Err(AppError::new(
-                        ErrorCode::NotFound,
-                        format!("there is no organization {organization_id}"),
-                    )));
-                }
-                Ok(Ok(route(tx, &event, now)?))
-            })
-            .await??;
+        let mut tx = self.store.write().await?;
+        if tx.lock_organization(organization_id).await?.is_none() {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("there is no organization {organization_id}"),
+            ));
+        }
+        let routed = route(&mut *tx, &event, now).await?;
+        tx.commit().await?;
         self.wake();
         Ok(EmitResultView {
             messages_queued: routed.messages,
@@ -327,14 +310,11 @@ impl Services {
 
     /// Looks an organization up by id or exact name (for the CLI).
     pub async fn find_organization(&self, id_or_name: &str) -> AppResult<i64> {
-        let needle = id_or_name.to_owned();
-        let found = self
-            .db
-            .call(move |c| match needle.parse::<i64>() {
-                Ok(id) => Ok(balance::organization(c, id)?.map(|o| o.id)),
-                Err(_) => crate::store::orgs::by_name(c, &needle),
-            })
-            .await?;
+        let mut tx = self.store.read().await?;
+        let found = match id_or_name.parse::<i64>() {
+            Ok(id) => tx.organization(id).await?.map(|o| o.id),
+            Err(_) => tx.organization_by_name(id_or_name).await?,
+        };
         found.ok_or_else(|| {
             AppError::new(
                 ErrorCode::NotFound,

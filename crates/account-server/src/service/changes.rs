@@ -8,7 +8,7 @@
 
 use account_model::dto::{AccountView, PendingChangeView};
 use account_model::i18n::Message;
-use account_model::{Email, ErrorCode, PhoneNumber};
+use account_model::{ChangeKind, Email, ErrorCode, PhoneNumber};
 use secrecy::SecretString;
 
 use super::Services;
@@ -16,10 +16,9 @@ use super::auth::Caller;
 use super::notify;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
-use crate::store::StoreResult;
-use crate::store::outbox::OutChannel;
-use crate::store::users::{self, UserRecord};
-use crate::store::verifications::{self, Purpose};
+use crate::store::{
+    NewPendingChange, OutChannel, StoreError, StoreResult, UserRecord, WriteTx,
+};
 
 /// A checked new value for a pending change.
 #[derive(Debug, Clone)]
@@ -30,18 +29,18 @@ enum Target {
 
 impl Target {
     /// Reads back a pending change's target; the store only holds what was parsed.
-    fn stored(purpose: Purpose, raw: &str) -> StoreResult<Self> {
-        let parsed = match purpose {
-            Purpose::Email => Email::parse(raw).map(Self::Email),
-            Purpose::Phone => PhoneNumber::parse(raw).map(Self::Phone),
+    fn stored(kind: ChangeKind, raw: &str) -> StoreResult<Self> {
+        let parsed = match kind {
+            ChangeKind::Email => Email::from_stored(raw).map(Self::Email),
+            ChangeKind::Phone => PhoneNumber::from_stored(raw).map(Self::Phone),
         };
-        parsed.map_err(|e| crate::store::StoreError::Corrupt(format!("verifications.target: {e}")))
+        parsed.map_err(|e| StoreError::Corrupt(format!("verifications.target: {e}")))
     }
 
-    fn purpose(&self) -> Purpose {
+    fn kind(&self) -> ChangeKind {
         match self {
-            Self::Email(_) => Purpose::Email,
-            Self::Phone(_) => Purpose::Phone,
+            Self::Email(_) => ChangeKind::Email,
+            Self::Phone(_) => ChangeKind::Phone,
         }
     }
 
@@ -53,81 +52,85 @@ impl Target {
     }
 }
 
-fn no_pending(purpose: Purpose) -> AppError {
+fn no_pending(kind: ChangeKind) -> AppError {
     AppError::new(
         ErrorCode::NoPendingChange,
         format!(
             "there is no pending {} change to act on; start one first",
-            purpose.as_str()
+            kind.as_str()
         ),
     )
 }
 
+fn email_taken(why: &str) -> AppError {
+    AppError::new(ErrorCode::EmailTaken, why.to_owned())
+}
+
 impl Services {
-    /// Refuses a send that the cooldown or the caps forbid. Runs inside the write.
-    fn check_send_allowed(
+    /// Refuses a send that the cooldown or the caps forbid. Runs inside the write, with
+    /// the user locked.
+    async fn check_send_allowed(
         &self,
-        conn: &rusqlite::Connection,
+        tx: &mut dyn WriteTx,
         user_id: i64,
-        purpose: Purpose,
+        kind: ChangeKind,
         now: i64,
-    ) -> StoreResult<Result<(), AppError>> {
+    ) -> AppResult<()> {
         let limits = &self.config.limits;
-        if let Some(p) = verifications::get(conn, user_id, purpose)? {
+        if let Some(p) = tx.pending_change(user_id, kind).await? {
             let ready = p.last_sent_at + limits.resend_cooldown_secs * 1000;
             if ready > now {
-                return Ok(Err(AppError::new(
+                return Err(AppError::new(
                     ErrorCode::ResendTooSoon,
                     "a code was sent moments ago; wait before asking for another",
                 )
-                .retry_after((ready - now + 999) / 1000)));
+                .retry_after((ready - now + 999) / 1000));
             }
         }
         for (window_ms, cap, label) in [
             (3_600_000_i64, limits.code_sends_per_hour, "hour"),
             (86_400_000_i64, limits.code_sends_per_day, "day"),
         ] {
-            let (sent, oldest) =
-                verifications::sends_since(conn, user_id, purpose, now - window_ms)?;
+            let (sent, oldest) = tx.code_sends_since(user_id, kind, now - window_ms).await?;
             if sent >= cap {
                 let wait = oldest.map_or(window_ms, |o| o + window_ms - now);
-                return Ok(Err(AppError::new(
+                return Err(AppError::new(
                     ErrorCode::SendLimitReached,
                     format!(
                         "at most {cap} codes can be sent by {} per {label}",
-                        purpose.channel()
+                        kind.channel().as_str()
                     ),
                 )
-                .retry_after((wait + 999) / 1000)));
+                .retry_after((wait + 999) / 1000));
             }
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// Makes a code, stores its hash, and queues it to `target`. Runs inside the write.
-    fn send_code(
+    async fn send_code(
         &self,
-        conn: &rusqlite::Connection,
+        tx: &mut dyn WriteTx,
         user: &UserRecord,
         target: &Target,
         now: i64,
     ) -> StoreResult<()> {
-        let purpose = target.purpose();
+        let kind = target.kind();
         let code = crypto::new_code();
         let hash = self
             .codes
-            .hash(user.id, purpose.as_str(), target.as_str(), &code);
+            .hash(user.id, kind.as_str(), target.as_str(), &code);
         let ttl_ms = self.config.limits.code_ttl_secs * 1000;
-        verifications::put(
-            conn,
-            user.id,
-            purpose,
-            target.as_str(),
-            &hash,
+        tx.put_pending_change(&NewPendingChange {
+            user_id: user.id,
+            kind,
+            target: target.as_str(),
+            code_hash: &hash,
             now,
-            now + ttl_ms,
-        )?;
-        verifications::record_send(conn, user.id, purpose, now)?;
+            expires_at: now + ttl_ms,
+        })
+        .await?;
+        tx.record_code_send(user.id, kind, now).await?;
         let minutes = self.config.limits.code_ttl_secs / 60;
         let (channel, message) = match target {
             Target::Email(_) => (
@@ -137,16 +140,26 @@ impl Services {
             Target::Phone(_) => (OutChannel::Sms, Message::PhoneChangeCode { code, minutes }),
         };
         notify::enqueue(
-            conn,
+            tx,
             user.id,
             channel,
             target.as_str(),
             user.language,
             &message,
             now,
-        )?;
-        users::bump_version(conn, user.id, now)?;
+        )
+        .await?;
+        tx.bump_version(user.id, now).await?;
         Ok(())
+    }
+
+    /// The pending change `kind` of the user, just written.
+    async fn pending_now(&self, tx: &mut dyn WriteTx, user_id: i64, kind: ChangeKind) -> AppResult<PendingChangeView> {
+        let pending = tx
+            .pending_change(user_id, kind)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("pending change just written".into()))?;
+        Ok(self.pending_view(&pending))
     }
 
     async fn start_change(
@@ -156,31 +169,20 @@ impl Services {
         password: SecretString,
     ) -> AppResult<PendingChangeView> {
         self.reauthenticate(&caller.user, password).await?;
-        let this = self.clone();
-        let user = caller.user.clone();
+        let user = &caller.user;
         let now = self.now_ms();
-        let view = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<PendingChangeView>> {
-                if let Target::Email(email) = &target
-                    && users::email_taken(tx, email)?
-                {
-                    return Ok(Err(AppError::new(
-                        ErrorCode::EmailTaken,
-                        "another account already uses this email address",
-                    )));
-                }
-                if let Err(e) = this.check_send_allowed(tx, user.id, target.purpose(), now)? {
-                    return Ok(Err(e));
-                }
-                this.send_code(tx, &user, &target, now)?;
-                let pending =
-                    verifications::get(tx, user.id, target.purpose())?.ok_or_else(|| {
-                        crate::store::StoreError::Corrupt("pending change just written".into())
-                    })?;
-                Ok(Ok(this.pending_view(&pending)))
-            })
-            .await??;
+        let mut tx = self.store.write().await?;
+        tx.lock_user(user.id).await?;
+        if let Target::Email(email) = &target
+            && tx.email_taken(email).await?
+        {
+            return Err(email_taken("another account already uses this email address"));
+        }
+        self.check_send_allowed(&mut *tx, user.id, target.kind(), now)
+            .await?;
+        self.send_code(&mut *tx, user, &target, now).await?;
+        let view = self.pending_now(&mut *tx, user.id, target.kind()).await?;
+        tx.commit().await?;
         self.wake();
         Ok(view)
     }
@@ -232,140 +234,148 @@ impl Services {
     pub async fn resend_code(
         &self,
         caller: &Caller,
-        purpose: Purpose,
+        kind: ChangeKind,
     ) -> AppResult<PendingChangeView> {
-        let this = self.clone();
-        let user = caller.user.clone();
+        let user = &caller.user;
         let now = self.now_ms();
-        let view = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<PendingChangeView>> {
-                let Some(pending) = verifications::get(tx, user.id, purpose)? else {
-                    return Ok(Err(no_pending(purpose)));
-                };
-                let target = Target::stored(purpose, &pending.target)?;
-                if let Err(e) = this.check_send_allowed(tx, user.id, purpose, now)? {
-                    return Ok(Err(e));
-                }
-                this.send_code(tx, &user, &target, now)?;
-                let pending = verifications::get(tx, user.id, purpose)?.ok_or_else(|| {
-                    crate::store::StoreError::Corrupt("pending change just written".into())
-                })?;
-                Ok(Ok(this.pending_view(&pending)))
-            })
-            .await??;
+        let mut tx = self.store.write().await?;
+        tx.lock_user(user.id).await?;
+        let Some(pending) = tx.pending_change(user.id, kind).await? else {
+            return Err(no_pending(kind));
+        };
+        let target = Target::stored(kind, &pending.target)?;
+        self.check_send_allowed(&mut *tx, user.id, kind, now).await?;
+        self.send_code(&mut *tx, user, &target, now).await?;
+        let view = self.pending_now(&mut *tx, user.id, kind).await?;
+        tx.commit().await?;
         self.wake();
         Ok(view)
     }
 
-    pub async fn cancel_change(&self, caller: &Caller, purpose: Purpose) -> AppResult<()> {
+    pub async fn cancel_change(&self, caller: &Caller, kind: ChangeKind) -> AppResult<()> {
         let (user_id, now) = (caller.user.id, self.now_ms());
-        let deleted = self
-            .db
-            .write(move |tx| {
-                let deleted = verifications::delete(tx, user_id, purpose)?;
-                if deleted {
-                    users::bump_version(tx, user_id, now)?;
-                }
-                Ok(deleted)
-            })
-            .await?;
-        if deleted {
-            Ok(())
-        } else {
-            Err(no_pending(purpose))
+        let mut tx = self.store.write().await?;
+        tx.lock_user(user_id).await?;
+        if !tx.delete_pending_change(user_id, kind).await? {
+            return Err(no_pending(kind));
         }
+        tx.bump_version(user_id, now).await?;
+        tx.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Voids the pending change (expired, too many wrong codes, address taken) and
+    /// commits that, then refuses with `error`: the account shows no code step any more.
+    async fn void(
+        &self,
+        mut tx: Box<dyn WriteTx>,
+        user_id: i64,
+        kind: ChangeKind,
+        now: i64,
+        error: AppError,
+    ) -> AppResult<AccountView> {
+        tx.delete_pending_change(user_id, kind).await?;
+        tx.bump_version(user_id, now).await?;
+        tx.commit().await?;
+        self.wake();
+        Err(error)
     }
 
     /// Checks the code and applies the change; the user is told at the old address.
     pub async fn confirm_change(
         &self,
         caller: &Caller,
-        purpose: Purpose,
+        kind: ChangeKind,
         code: &str,
     ) -> AppResult<AccountView> {
-        let code = code.trim().to_owned();
+        let code = code.trim();
         let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
-        let this = self.clone();
-        let user = caller.user.clone();
+        let user = &caller.user;
         let now = self.now_ms();
         let max = self.config.limits.code_max_attempts;
-        let view = self
-            .db
-            .write(move |tx| -> StoreResult<AppResult<AccountView>> {
-                let Some(pending) = verifications::get(tx, user.id, purpose)? else {
-                    return Ok(Err(no_pending(purpose)));
-                };
-                if pending.expires_at <= now {
-                    verifications::delete(tx, user.id, purpose)?;
-                    users::bump_version(tx, user.id, now)?;
-                    return Ok(Err(AppError::new(
-                        ErrorCode::CodeExpired,
-                        "the code has expired; ask for a new one",
-                    )));
+        let mut tx = self.store.write().await?;
+        tx.lock_user(user.id).await?;
+        let Some(pending) = tx.pending_change(user.id, kind).await? else {
+            return Err(no_pending(kind));
+        };
+        if pending.expires_at <= now {
+            let expired = AppError::new(
+                ErrorCode::CodeExpired,
+                "the code has expired; ask for a new one",
+            );
+            return self.void(tx, user.id, kind, now, expired).await;
+        }
+        let matches = well_formed
+            && self.codes.matches(
+                user.id,
+                kind.as_str(),
+                &pending.target,
+                code,
+                &pending.code_hash,
+            );
+        if !matches {
+            let failures = tx.add_code_failure(user.id, kind).await?;
+            if failures >= max {
+                let exceeded = AppError::new(
+                    ErrorCode::CodeAttemptsExceeded,
+                    "too many wrong codes; this change was cancelled, start it again",
+                );
+                return self.void(tx, user.id, kind, now, exceeded).await;
+            }
+            // The wrong try stays counted.
+            tx.commit().await?;
+            return Err(
+                AppError::new(ErrorCode::CodeInvalid, "the code is not correct")
+                    .with_details(serde_json::json!({ "attemptsLeft": max - failures })),
+            );
+        }
+        let message = match Target::stored(kind, &pending.target)? {
+            Target::Email(email) => {
+                if tx.email_taken(&email).await? {
+                    let taken = email_taken("another account took this email address meanwhile");
+                    return self.void(tx, user.id, kind, now, taken).await;
                 }
-                let matches = well_formed
-                    && this.codes.matches(
-                        user.id,
-                        purpose.as_str(),
-                        &pending.target,
-                        &code,
-                        &pending.code_hash,
-                    );
-                if !matches {
-                    let failures = verifications::add_failure(tx, user.id, purpose)?;
-                    if failures >= max {
-                        verifications::delete(tx, user.id, purpose)?;
-                        users::bump_version(tx, user.id, now)?;
-                        return Ok(Err(AppError::new(
-                            ErrorCode::CodeAttemptsExceeded,
-                            "too many wrong codes; this change was cancelled, start it again",
-                        )));
+                tx.delete_pending_change(user.id, kind).await?;
+                match tx.set_email(user.id, &email, now).await {
+                    // Taken by a change committing on another instance at this moment.
+                    Err(StoreError::Duplicate(_)) => {
+                        return Err(email_taken(
+                            "another account took this email address meanwhile",
+                        ));
                     }
-                    return Ok(Err(AppError::new(
-                        ErrorCode::CodeInvalid,
-                        "the code is not correct",
-                    )
-                    .with_details(serde_json::json!({ "attemptsLeft": max - failures }))));
+                    other => other?,
+                };
+                Message::EmailChanged {
+                    new_email_masked: email.masked(),
                 }
-                verifications::delete(tx, user.id, purpose)?;
-                let message = match Target::stored(purpose, &pending.target)? {
-                    Target::Email(email) => {
-                        if users::email_taken(tx, &email)? {
-                            return Ok(Err(AppError::new(
-                                ErrorCode::EmailTaken,
-                                "another account took this email address meanwhile",
-                            )));
-                        }
-                        users::set_email(tx, user.id, &email, now)?;
-                        Message::EmailChanged {
-                            new_email_masked: email.masked(),
-                        }
-                    }
-                    Target::Phone(phone) => {
-                        users::set_phone(tx, user.id, &phone, now)?;
-                        Message::PhoneChanged {
-                            new_phone_masked: phone.masked(),
-                        }
-                    }
-                };
-                // Told at the address the account had until now: for an email change,
-                // the old one, so a hijacked change does not go unnoticed.
-                notify::enqueue(
-                    tx,
-                    user.id,
-                    OutChannel::Email,
-                    user.email.as_str(),
-                    user.language,
-                    &message,
-                    now,
-                )?;
-                let Some(updated) = users::by_id(tx, user.id)? else {
-                    return Ok(Err(AppError::unauthenticated()));
-                };
-                Ok(Ok(this.account_view_in(tx, &updated)?))
-            })
-            .await??;
+            }
+            Target::Phone(phone) => {
+                tx.delete_pending_change(user.id, kind).await?;
+                tx.set_phone(user.id, &phone, now).await?;
+                Message::PhoneChanged {
+                    new_phone_masked: phone.masked(),
+                }
+            }
+        };
+        // Told at the address the account had until now: for an email change, the old
+        // one, so a hijacked change does not go unnoticed.
+        notify::enqueue(
+            &mut *tx,
+            user.id,
+            OutChannel::Email,
+            user.email.as_str(),
+            user.language,
+            &message,
+            now,
+        )
+        .await?;
+        let updated = tx
+            .user_by_id(user.id)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        let view = self.account_view_in(&mut *tx, &updated).await?;
+        tx.commit().await?;
         self.wake();
         Ok(view)
     }

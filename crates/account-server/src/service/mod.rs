@@ -2,83 +2,82 @@
 //!
 //! Every function takes already-parsed domain values where the caller could parse them,
 //! and returns [`AppError`](crate::AppError) with a specific [`ErrorCode`] for every
-//! refusal. Store calls that must happen together run in one write transaction;
-//! argon2 runs before it, never inside it, so a slow hash never holds the write lock.
+//! refusal. The rules run against the store's transaction traits
+//! ([`ReadTx`](crate::store::ReadTx), [`WriteTx`](crate::store::WriteTx)) and never
+//! learn which engine is behind them. A refusal returns before `commit`, so nothing
+//! of it stays — except where a refusal must itself be recorded (a wrong code's tally,
+//! a code voided), which commits first and then refuses. Argon2 runs before a write
+//! transaction opens, never inside one, so a slow hash never holds a lock.
+//!
+//! [`ErrorCode`]: account_model::ErrorCode
 
 pub mod account;
 pub mod auth;
 pub mod balance;
 pub mod changes;
+pub mod events;
 pub mod notify;
 pub mod org;
+pub mod retention;
 
 use std::sync::Arc;
 
 use account_model::Country;
 use chrono::{DateTime, Utc};
+use rand::RngCore;
 
 use crate::clock::{self, Clock};
 use crate::config::Config;
 use crate::crypto::{CodeHasher, PasswordHasher};
-use crate::store::Db;
+use crate::store::{Store, Wakers};
 
 /// Everything the services need; cheap to clone (all shared).
 #[derive(Debug, Clone)]
 pub struct Services {
-    pub db: Db,
+    pub store: Store,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub hasher: PasswordHasher,
     pub codes: CodeHasher,
     pub sms_countries: Arc<Vec<Country>>,
-    /// Woken whenever a message is written to the outbox.
-    pub outbox_ready: Arc<tokio::sync::Notify>,
-    /// The newest event id known to this process; event streams wait on it.
-    pub events: Arc<tokio::sync::watch::Sender<i64>>,
+    /// The event pump and the delivery worker wait on these.
+    pub wakers: Wakers,
+    /// What this instance's event streams follow.
+    pub events: Arc<events::EventHub>,
     /// Flips to true when the server shuts down; event streams end on it so a graceful
     /// shutdown does not wait for clients that never hang up.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// A random name for this instance, shown in logs and (PostgreSQL) in
+    /// `pg_stat_activity`.
+    pub instance: Arc<str>,
 }
 
 impl Services {
-    pub fn new(db: Db, config: Arc<Config>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn new(store: Store, config: Arc<Config>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let hasher = PasswordHasher::new(&config.argon2, config.limits.hash_concurrency)?;
         let codes = CodeHasher::new(config.code_secret.clone());
         let sms_countries = Arc::new(config.sms_countries()?);
+        let mut id = [0u8; 4];
+        rand::rngs::OsRng.fill_bytes(&mut id);
         Ok(Self {
-            db,
+            store,
             config,
             clock,
             hasher,
             codes,
             sms_countries,
-            outbox_ready: Arc::new(tokio::sync::Notify::new()),
-            events: Arc::new(tokio::sync::watch::channel(0).0),
+            wakers: Wakers::default(),
+            events: Arc::new(events::EventHub::default()),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
+            instance: id.iter().map(|b| format!("{b:02x}")).collect::<String>().into(),
         })
     }
 
-    /// Tells the delivery worker and the event streams that something was written.
-    /// Writes by other processes (the CLI) are found by the poller in `crate::app`.
+    /// Tells the delivery worker and the event pump that something was committed.
+    /// Writes by other processes reach them through the store's watcher.
     pub fn wake(&self) {
-        self.outbox_ready.notify_one();
-        self.events_changed();
-    }
-
-    /// Re-reads the newest event id and wakes the streams when it moved.
-    pub fn events_changed(&self) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Ok(latest) = this.db.call(|c| crate::store::events::latest_id(c)).await {
-                this.events.send_if_modified(|current| {
-                    let moved = latest > *current;
-                    if moved {
-                        *current = latest;
-                    }
-                    moved
-                });
-            }
-        });
+        self.wakers.outbox.notify_one();
+        self.wakers.events.notify_one();
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -2,14 +2,13 @@
 
 use account_model::Language;
 use account_model::i18n::Message;
-use rusqlite::Connection;
 
-use crate::store::StoreResult;
-use crate::store::outbox::{self, NewMessage, OutChannel};
+use crate::store::{NewMessage, OutChannel, StoreResult, WriteTx};
 
-/// Renders `message` in `language` and queues it for `recipient` on `channel`.
-pub fn enqueue(
-    conn: &Connection,
+/// Renders `message` in `language` and queues it for `recipient` on `channel`, in the
+/// transaction of the change it tells of.
+pub async fn enqueue(
+    tx: &mut dyn WriteTx,
     user_id: i64,
     channel: OutChannel,
     recipient: &str,
@@ -18,8 +17,7 @@ pub fn enqueue(
     now: i64,
 ) -> StoreResult<i64> {
     let rendered = message.render(language);
-    outbox::enqueue(
-        conn,
+    tx.enqueue(
         &NewMessage {
             user_id: Some(user_id),
             channel,
@@ -31,4 +29,5 @@ pub fn enqueue(
         },
         now,
     )
+    .await
 }

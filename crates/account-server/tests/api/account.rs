@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app};
 
-#[tokio::test]
-async fn the_account_has_everything_the_user_info_section_shows() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_account_has_everything_the_user_info_section_shows(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Admin, "ana@example.com").await;
 
     let reply = app.account(&ana.token).await;
@@ -27,10 +27,11 @@ async fn the_account_has_everything_the_user_info_section_shows() {
     assert_eq!(a["notifications"]["lowBalance"]["enabled"], false);
     assert!(a["version"].as_i64().expect("version") >= 1);
 }
+}
 
-#[tokio::test]
-async fn conditional_get_answers_304_until_the_account_changes() {
-    let app = spawn_app().await;
+engine_test! {
+async fn conditional_get_answers_304_until_the_account_changes(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let first = app.account(&ana.token).await;
     let etag = first.headers["etag"].to_str().expect("etag").to_owned();
@@ -60,10 +61,11 @@ async fn conditional_get_answers_304_until_the_account_changes() {
     let changed = get_if(etag).await.expect("sent");
     assert_eq!(changed.status(), StatusCode::OK);
 }
+}
 
-#[tokio::test]
-async fn changing_the_password_signs_out_other_sessions_and_tells_the_user() {
-    let app = spawn_app().await;
+engine_test! {
+async fn changing_the_password_signs_out_other_sessions_and_tells_the_user(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let other = app.login("ana@example.com", PASSWORD).await;
     let new = "saffron glacier piano thunder";
@@ -87,10 +89,11 @@ async fn changing_the_password_signs_out_other_sessions_and_tells_the_user() {
     let mail = app.outbox("ana@example.com").await;
     assert_eq!(mail.last().expect("notice").kind, "password_changed");
 }
+}
 
-#[tokio::test]
-async fn password_changes_are_refused_with_the_rule_that_failed() {
-    let app = spawn_app().await;
+engine_test! {
+async fn password_changes_are_refused_with_the_rule_that_failed(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let good = "saffron glacier piano thunder";
     let cases = [
@@ -138,10 +141,11 @@ async fn password_changes_are_refused_with_the_rule_that_failed() {
     // Nothing changed: the old password still signs in.
     app.login("ana@example.com", PASSWORD).await;
 }
+}
 
-#[tokio::test]
-async fn wrong_current_passwords_count_toward_the_lockout() {
-    let app = spawn_app().await;
+engine_test! {
+async fn wrong_current_passwords_count_toward_the_lockout(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     for _ in 0..5 {
         let reply = app
@@ -163,10 +167,11 @@ async fn wrong_current_passwords_count_toward_the_lockout() {
         .await;
     assert_eq!(sign_in.code(), "too_many_attempts");
 }
+}
 
-#[tokio::test]
-async fn the_strength_meter_scores_without_storing() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_strength_meter_scores_without_storing(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let meter = |pw: &'static str| {
         app.request(
@@ -181,4 +186,5 @@ async fn the_strength_meter_scores_without_storing() {
     let strong = meter("saffron glacier piano thunder").await;
     assert_eq!(strong.body["acceptable"], true);
     assert!(strong.body["score"].as_u64().expect("score") >= 3);
+}
 }

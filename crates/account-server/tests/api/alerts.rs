@@ -1,5 +1,5 @@
 use account_model::Role;
-use account_server::store::users::{Field, Value};
+use account_model::{Channels, NoticeKind, PrefChange, Threshold};
 use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -9,28 +9,29 @@ async fn billing_user(app: &TestApp, email: &str) -> i64 {
     let id = app
         .add_user(Role::Billing, email, Some("+34611000111"))
         .await;
-    app.set_fields(
-        id,
-        vec![
-            (Field::LowBalanceEnabled, Value::Bool(true)),
-            (Field::LowBalanceThreshold, Value::Int(5_000)),
-            (
-                Field::LowBalanceChannels,
-                Value::Text("email,sms,desktop".into()),
-            ),
-        ],
-    )
-    .await;
+    app.set_preferences(id, alert_on(5_000, &["email", "sms", "desktop"]))
+        .await;
     id
+}
+
+/// The low-balance alert on at `threshold_minor`, on `channels`.
+fn alert_on(threshold_minor: i64, channels: &[&str]) -> Vec<PrefChange> {
+    vec![
+        PrefChange::LowBalanceEnabled(true),
+        PrefChange::LowBalanceThreshold(Threshold::parse(threshold_minor).expect("threshold")),
+        PrefChange::LowBalanceChannels(
+            Channels::parse(NoticeKind::LowBalance, channels).expect("channels"),
+        ),
+    ]
 }
 
 async fn alerts(app: &TestApp, to: &str) -> usize {
     app.outbox_kind(to, "low_balance").await.len()
 }
 
-#[tokio::test]
-async fn a_crossing_alerts_once_per_channel_and_rearms_on_recovery() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_crossing_alerts_once_per_channel_and_rearms_on_recovery(engine) {
+    let app = spawn_app(engine).await;
     billing_user(&app, "bea@example.com").await;
 
     app.adjust(-6_000, "c1").await; // 100.00 → 40.00: crosses 50.00
@@ -57,10 +58,11 @@ async fn a_crossing_alerts_once_per_channel_and_rearms_on_recovery() {
     assert_eq!(alerts(&app, "bea@example.com").await, 2);
     assert_eq!(alerts(&app, "+34611000111").await, 2);
 }
+}
 
-#[tokio::test]
-async fn raising_the_threshold_above_the_balance_counts_as_a_crossing() {
-    let app = spawn_app().await;
+engine_test! {
+async fn raising_the_threshold_above_the_balance_counts_as_a_crossing(engine) {
+    let app = spawn_app(engine).await;
     billing_user(&app, "bea@example.com").await;
     let token = app.login("bea@example.com", crate::helpers::PASSWORD).await;
     let version = app.account(&token).await.body["version"].clone();
@@ -90,22 +92,16 @@ async fn raising_the_threshold_above_the_balance_counts_as_a_crossing() {
     .await;
     assert_eq!(alerts(&app, "bea@example.com").await, 2);
 }
+}
 
-#[tokio::test]
-async fn fifty_concurrent_charges_crossing_the_threshold_alert_exactly_once() {
-    let app = spawn_app().await;
+engine_test! {
+async fn fifty_concurrent_charges_crossing_the_threshold_alert_exactly_once(engine) {
+    let app = spawn_app(engine).await;
     billing_user(&app, "bea@example.com").await;
     let owner = app
         .add_user(Role::Owner, "olivia@example.com", Some("+34611000222"))
         .await;
-    app.set_fields(
-        owner,
-        vec![
-            (Field::LowBalanceEnabled, Value::Bool(true)),
-            (Field::LowBalanceThreshold, Value::Int(3_000)),
-            (Field::LowBalanceChannels, Value::Text("email,sms".into())),
-        ],
-    )
+    app.set_preferences(owner, alert_on(3_000, &["email", "sms"]))
     .await;
 
     let mut calls = Vec::new();
@@ -143,19 +139,20 @@ async fn fifty_concurrent_charges_crossing_the_threshold_alert_exactly_once() {
         0
     );
 }
+}
 
-#[tokio::test]
-async fn users_without_billing_permission_or_with_the_alert_off_are_never_alerted() {
-    let app = spawn_app().await;
+engine_test! {
+async fn users_without_billing_permission_or_with_the_alert_off_are_never_alerted(engine) {
+    let app = spawn_app(engine).await;
     let member = app
         .add_user(Role::Member, "marc@example.com", Some("+34611000333"))
         .await;
     // Even with the fields set behind the API's back, a member has no billing permission.
-    app.set_fields(
+    app.set_preferences(
         member,
         vec![
-            (Field::LowBalanceEnabled, Value::Bool(true)),
-            (Field::LowBalanceThreshold, Value::Int(90_000)),
+            PrefChange::LowBalanceEnabled(true),
+            PrefChange::LowBalanceThreshold(Threshold::parse(90_000).expect("threshold")),
         ],
     )
     .await;
@@ -172,10 +169,11 @@ async fn users_without_billing_permission_or_with_the_alert_off_are_never_alerte
     assert_eq!(alerts(&app, "+34611000333").await, 0);
     assert_eq!(alerts(&app, "adam@example.com").await, 0);
 }
+}
 
-#[tokio::test]
-async fn repeated_low_balance_events_and_restarts_never_repeat_an_alert() {
-    let app = spawn_app().await;
+engine_test! {
+async fn repeated_low_balance_events_and_restarts_never_repeat_an_alert(engine) {
+    let app = spawn_app(engine).await;
     billing_user(&app, "bea@example.com").await;
     app.adjust(-6_000, "c1").await;
 
@@ -197,10 +195,11 @@ async fn repeated_low_balance_events_and_restarts_never_repeat_an_alert() {
 
     assert_eq!(alerts(&app, "bea@example.com").await, 1);
 }
+}
 
-#[tokio::test]
-async fn the_desktop_channel_is_an_event_on_the_users_stream() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_desktop_channel_is_an_event_on_the_users_stream(engine) {
+    let app = spawn_app(engine).await;
     billing_user(&app, "bea@example.com").await;
     let token = app.login("bea@example.com", crate::helpers::PASSWORD).await;
     let mut stream = app.events(&token, None).await;
@@ -215,4 +214,5 @@ async fn the_desktop_channel_is_an_event_on_the_users_stream() {
         alert.data,
         json!({ "type": "low_balance_alert", "balanceMinor": 4_000, "thresholdMinor": 5_000, "currency": "EUR" })
     );
+}
 }

@@ -87,10 +87,10 @@ async fn attempt(app: &TestApp, user: &TestUser, target: i64, op: Op) -> (Status
     (r.status, r.body)
 }
 
-#[tokio::test]
-async fn every_role_may_do_exactly_what_the_matrix_allows() {
+engine_test! {
+async fn every_role_may_do_exactly_what_the_matrix_allows(engine) {
     for role in Role::ALL {
-        let app = spawn_app().await;
+        let app = spawn_app(engine).await;
         // An owner always exists besides the user under test, and a member to act on.
         app.add_user(Role::Owner, "first.owner@example.com", None)
             .await;
@@ -117,4 +117,5 @@ async fn every_role_may_do_exactly_what_the_matrix_allows() {
             }
         }
     }
+}
 }

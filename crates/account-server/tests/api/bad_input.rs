@@ -17,9 +17,9 @@ type Case<'a> = (
     &'a str,
 );
 
-#[tokio::test]
-async fn malformed_mistyped_and_unknown_bodies_get_specific_codes() {
-    let app = spawn_app().await;
+engine_test! {
+async fn malformed_mistyped_and_unknown_bodies_get_specific_codes(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let before = app.account(&ana.token).await.body;
     let json_ct = Some("application/json");
@@ -135,10 +135,11 @@ async fn malformed_mistyped_and_unknown_bodies_get_specific_codes() {
         "nothing changed"
     );
 }
+}
 
-#[tokio::test]
-async fn unknown_field_errors_name_the_field() {
-    let app = spawn_app().await;
+engine_test! {
+async fn unknown_field_errors_name_the_field(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let reply = app
         .preferences(&ana.token, json!({ "baseVersion": 1, "colour": "blue" }))
@@ -152,10 +153,11 @@ async fn unknown_field_errors_name_the_field() {
         reply.body
     );
 }
+}
 
-#[tokio::test]
-async fn oversized_bodies_are_refused_before_parsing() {
-    let app = spawn_app().await;
+engine_test! {
+async fn oversized_bodies_are_refused_before_parsing(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let huge = format!(
         r#"{{"baseVersion":1,"language":"{}"}}"#,
@@ -175,10 +177,11 @@ async fn oversized_bodies_are_refused_before_parsing() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.code(), "payload_too_large");
 }
+}
 
-#[tokio::test]
-async fn invalid_field_values_never_reach_storage() {
-    let app = spawn_app().await;
+engine_test! {
+async fn invalid_field_values_never_reach_storage(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let long_device = "d".repeat(101);
     let sign_in = app
@@ -203,4 +206,5 @@ async fn invalid_field_values_never_reach_storage() {
         .preferences(&ana.token, json!({ "baseVersion": 1, "language": "" }))
         .await;
     assert_eq!(weird.code(), "invalid_language");
+}
 }

@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
-async fn every_member_reads_the_balance_and_only_the_service_token_changes_it() {
-    let app = spawn_app().await;
+engine_test! {
+async fn every_member_reads_the_balance_and_only_the_service_token_changes_it(engine) {
+    let app = spawn_app(engine).await;
     let member = app.user(Role::Member, "member@example.com").await;
     assert_eq!(
         app.account(&member.token).await.body["balance"],
@@ -52,10 +52,11 @@ async fn every_member_reads_the_balance_and_only_the_service_token_changes_it() 
         7_500
     );
 }
+}
 
-#[tokio::test]
-async fn the_same_idempotency_key_applies_once() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_same_idempotency_key_applies_once(engine) {
+    let app = spawn_app(engine).await;
 
     let first = app.adjust(5_000, "top-up-42").await;
     let second = app.adjust(5_000, "top-up-42").await;
@@ -76,10 +77,11 @@ async fn the_same_idempotency_key_applies_once() {
         "applied exactly once"
     );
 }
+}
 
-#[tokio::test]
-async fn concurrent_adjustments_never_lose_an_update() {
-    let app = spawn_app().await;
+engine_test! {
+async fn concurrent_adjustments_never_lose_an_update(engine) {
+    let app = spawn_app(engine).await;
     let mut calls = Vec::new();
     for i in 0..40 {
         let (client, base, org) = (app.client.clone(), app.base.clone(), app.org_id);
@@ -103,10 +105,11 @@ async fn concurrent_adjustments_never_lose_an_update() {
         10_000 + 20 * 300 - 20 * 100
     );
 }
+}
 
-#[tokio::test]
-async fn bad_adjustments_are_refused_with_a_reason() {
-    let app = spawn_app().await;
+engine_test! {
+async fn bad_adjustments_are_refused_with_a_reason(engine) {
+    let app = spawn_app(engine).await;
     assert_eq!(app.adjust(0, "zero").await.code(), "invalid_request");
     assert_eq!(app.adjust(5, "").await.code(), "invalid_request");
     assert_eq!(
@@ -130,4 +133,5 @@ async fn bad_adjustments_are_refused_with_a_reason() {
         )
         .await;
     assert_eq!(extra.code(), "invalid_request");
+}
 }

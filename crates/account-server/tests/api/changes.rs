@@ -5,9 +5,9 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
 
-#[tokio::test]
-async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.preferences(&ana.token, json!({ "baseVersion": 1, "language": "es" }))
         .await;
@@ -54,10 +54,11 @@ async fn an_email_change_is_confirmed_by_the_code_sent_to_the_new_address() {
         "no_pending_change"
     );
 }
+}
 
-#[tokio::test]
-async fn an_email_change_needs_the_password_and_a_free_new_address() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_email_change_needs_the_password_and_a_free_new_address(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.add_user(Role::Member, "taken@example.com", None).await;
 
@@ -88,10 +89,11 @@ async fn an_email_change_needs_the_password_and_a_free_new_address() {
     assert!(app.outbox("new@example.com").await.is_empty());
     assert!(app.outbox("taken@example.com").await.is_empty());
 }
+}
 
-#[tokio::test]
-async fn an_address_taken_while_pending_is_refused_at_confirmation() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_address_taken_while_pending_is_refused_at_confirmation(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let bob = app.user(Role::Member, "bob@example.com").await;
     app.email_change(&ana.token, "shared@example.com", PASSWORD)
@@ -114,10 +116,11 @@ async fn an_address_taken_while_pending_is_refused_at_confirmation() {
         "ana@example.com"
     );
 }
+}
 
-#[tokio::test]
-async fn codes_expire_after_ten_minutes() {
-    let app = spawn_app().await;
+engine_test! {
+async fn codes_expire_after_ten_minutes(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
@@ -137,10 +140,11 @@ async fn codes_expire_after_ten_minutes() {
         "no_pending_change"
     );
 }
+}
 
-#[tokio::test]
-async fn five_wrong_codes_void_the_change() {
-    let app = spawn_app().await;
+engine_test! {
+async fn five_wrong_codes_void_the_change(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
@@ -163,10 +167,11 @@ async fn five_wrong_codes_void_the_change() {
         "the right code no longer works"
     );
 }
+}
 
-#[tokio::test]
-async fn resending_waits_for_the_cooldown_and_replaces_the_code() {
-    let app = spawn_app().await;
+engine_test! {
+async fn resending_waits_for_the_cooldown_and_replaces_the_code(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
@@ -192,10 +197,11 @@ async fn resending_waits_for_the_cooldown_and_replaces_the_code() {
         StatusCode::OK
     );
 }
+}
 
-#[tokio::test]
-async fn hourly_and_daily_send_caps_hold() {
-    let app = spawn_app_with(|c| {
+engine_test! {
+async fn hourly_and_daily_send_caps_hold(engine) {
+    let app = spawn_app_with(engine, |c| {
         c.limits.code_sends_per_hour = 3;
         c.limits.code_sends_per_day = 4;
     })
@@ -238,10 +244,11 @@ async fn hourly_and_daily_send_caps_hold() {
         StatusCode::ACCEPTED
     );
 }
+}
 
-#[tokio::test]
-async fn cancelling_ends_the_pending_change() {
-    let app = spawn_app().await;
+engine_test! {
+async fn cancelling_ends_the_pending_change(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
@@ -272,10 +279,11 @@ async fn cancelling_ends_the_pending_change() {
             .is_none()
     );
 }
+}
 
-#[tokio::test]
-async fn a_phone_change_is_validated_by_sms_code() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_phone_change_is_validated_by_sms_code(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
     let started = app
@@ -305,10 +313,11 @@ async fn a_phone_change_is_validated_by_sms_code() {
     assert_eq!(notice.last().expect("notice").kind, "phone_changed");
     assert!(notice.last().expect("notice").body.contains("344"));
 }
+}
 
-#[tokio::test]
-async fn phone_numbers_are_checked_before_any_sms() {
-    let app = spawn_app_with(|c| c.sms_allowed_countries = vec!["ES".into()]).await;
+engine_test! {
+async fn phone_numbers_are_checked_before_any_sms(engine) {
+    let app = spawn_app_with(engine, |c| c.sms_allowed_countries = vec!["ES".into()]).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
     assert_eq!(
@@ -343,4 +352,5 @@ async fn phone_numbers_are_checked_before_any_sms() {
     );
     assert!(app.outbox("+14155552671").await.is_empty());
     assert!(app.outbox("+34611223344").await.is_empty());
+}
 }

@@ -2,6 +2,7 @@
 
 use account_model::Role;
 use account_server::config::{DeliveryMode, SmsConfig, SmtpConfig, SmtpTls};
+use account_server::store::{Engine, NewMessage, OutChannel};
 use chrono::Duration;
 use secrecy::SecretString;
 use serde_json::json;
@@ -9,9 +10,14 @@ use serde_json::json;
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 use crate::sinks::{SmsReceiver, SmtpSink};
 
-async fn live_app(smtp: &SmtpSink, sms: &SmsReceiver, max_attempts: i64) -> TestApp {
+async fn live_app(
+    engine: Engine,
+    smtp: &SmtpSink,
+    sms: &SmsReceiver,
+    max_attempts: i64,
+) -> TestApp {
     let (smtp_port, sms_url) = (smtp.addr.port(), sms.url());
-    spawn_app_with(move |c| {
+    spawn_app_with(engine, move |c| {
         c.delivery = DeliveryMode::Live;
         c.smtp = Some(SmtpConfig {
             host: "127.0.0.1".into(),
@@ -32,10 +38,10 @@ async fn live_app(smtp: &SmtpSink, sms: &SmsReceiver, max_attempts: i64) -> Test
     .await
 }
 
-#[tokio::test]
-async fn codes_and_notices_arrive_by_real_smtp_and_sms_in_the_users_language() {
+engine_test! {
+async fn codes_and_notices_arrive_by_real_smtp_and_sms_in_the_users_language(engine) {
     let (smtp, sms) = (SmtpSink::start().await, SmsReceiver::start().await);
-    let app = live_app(&smtp, &sms, 3).await;
+    let app = live_app(engine, &smtp, &sms, 3).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.preferences(&ana.token, json!({ "baseVersion": 1, "language": "de" }))
         .await;
@@ -67,11 +73,12 @@ async fn codes_and_notices_arrive_by_real_smtp_and_sms_in_the_users_language() {
     let sent = app.outbox("ana.neu@example.com").await;
     assert_eq!(sent[0].status, "sent");
 }
+}
 
-#[tokio::test]
-async fn a_message_is_retried_while_the_mail_server_is_down_and_delivered_once_when_it_is_back() {
+engine_test! {
+async fn a_message_is_retried_while_the_mail_server_is_down_and_delivered_once_when_it_is_back(engine) {
     let (mut smtp, sms) = (SmtpSink::start().await, SmsReceiver::start().await);
-    let app = live_app(&smtp, &sms, 5).await;
+    let app = live_app(engine, &smtp, &sms, 5).await;
     smtp.stop().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
@@ -100,11 +107,12 @@ async fn a_message_is_retried_while_the_mail_server_is_down_and_delivered_once_w
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(smtp.mails().len(), 1, "delivered once");
 }
+}
 
-#[tokio::test]
-async fn after_the_last_try_a_message_is_marked_failed_with_the_reason() {
+engine_test! {
+async fn after_the_last_try_a_message_is_marked_failed_with_the_reason(engine) {
     let (mut smtp, sms) = (SmtpSink::start().await, SmsReceiver::start().await);
-    let app = live_app(&smtp, &sms, 2).await;
+    let app = live_app(engine, &smtp, &sms, 2).await;
     smtp.stop().await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
@@ -123,31 +131,39 @@ async fn after_the_last_try_a_message_is_marked_failed_with_the_reason() {
     let failed = app.outbox("new@example.com").await;
     assert_eq!(failed[0].attempts, 2);
 }
+}
 
-#[tokio::test]
-async fn nothing_is_sent_twice_across_a_restart_and_an_interrupted_send_is_resent_once() {
+engine_test! {
+async fn nothing_is_sent_twice_across_a_restart_and_an_interrupted_send_is_resent_once(engine) {
     let (smtp, sms) = (SmtpSink::start().await, SmsReceiver::start().await);
-    let app = live_app(&smtp, &sms, 3).await;
+    let app = live_app(engine, &smtp, &sms, 3).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     app.email_change(&ana.token, "new@example.com", PASSWORD)
         .await;
     assert_eq!(smtp.wait_for(1).await.len(), 1);
 
-    // A worker that crashed mid-send leaves its message claimed, with a lease.
-    let now = app.app.services.now_ms();
-    app.app
-        .services
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "INSERT INTO outbox (channel, recipient, language, kind, subject, body, status, attempts, next_attempt_at, created_at) \
-                 VALUES ('email', 'crash@example.com', 'en', 'password_changed', 'S', 'B', 'sending', 1, ?1, ?2)",
-                rusqlite::params![now + 60_000, now],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("in-flight row");
+    // A worker that crashed mid-send leaves its message claimed, with a lease: queue one
+    // and claim it as a worker would, then never record the outcome.
+    let services = &app.app.services;
+    let now = services.now_ms();
+    let mut tx = services.store.write().await.expect("tx");
+    tx.enqueue(
+        &NewMessage {
+            user_id: None,
+            channel: OutChannel::Email,
+            recipient: "crash@example.com",
+            language: "en",
+            kind: "password_changed",
+            subject: "S",
+            body: "B",
+        },
+        now + 1,
+    )
+    .await
+    .expect("queued");
+    let claimed = tx.claim_due(now + 1, 60_000, 1).await.expect("claimed");
+    tx.commit().await.expect("committed");
+    assert_eq!(claimed[0].recipient, "crash@example.com");
 
     let app = app.restart().await;
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
@@ -163,4 +179,5 @@ async fn nothing_is_sent_twice_across_a_restart_and_an_interrupted_send_is_resen
     assert_eq!(mails[1].to, ["crash@example.com"]);
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(smtp.mails().len(), 2, "resent exactly once");
+}
 }

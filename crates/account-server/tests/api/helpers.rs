@@ -1,10 +1,10 @@
-//! The harness: a real server on 127.0.0.1 port 0 with its own SQLite file, a manual
-//! clock, seeded users, one method per endpoint and a readable outbox.
+//! The harness: a real server on 127.0.0.1 port 0 with a database of its own (a SQLite
+//! file, or a fresh PostgreSQL database), a manual clock, seeded users, one method per
+//! endpoint and a readable outbox.
 
-use account_model::Role;
+use account_model::{PrefChange, Role};
 use account_server::config::Config;
-use account_server::store::outbox::OutboxMessage;
-use account_server::store::users;
+use account_server::store::{Engine, OutboxMessage};
 use account_server::testing::Fixture;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -48,12 +48,14 @@ impl Reply {
     }
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
 }
 
-pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    let fixture = Fixture::spawn(tweak).await.expect("server starts");
+pub async fn spawn_app_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let fixture = Fixture::spawn_on(engine, tweak)
+        .await
+        .expect("server starts");
     TestApp {
         base: fixture.base_url(),
         fixture,
@@ -91,12 +93,51 @@ impl TestApp {
         .await
     }
 
-    /// Sets preference fields straight in the store (for users the API would refuse).
-    pub async fn set_fields(&self, user_id: i64, fields: Vec<(users::Field, users::Value)>) {
+    /// Sets preferences straight in the store (for users the API would refuse).
+    pub async fn set_preferences(&self, user_id: i64, changes: Vec<PrefChange>) {
         self.fixture
-            .set_fields(user_id, fields)
+            .set_preferences(user_id, changes)
             .await
-            .expect("fields set");
+            .expect("preferences set");
+    }
+
+    /// Everything the database holds, as bytes: the SQLite file and its log, or on
+    /// PostgreSQL every row of every table as text.
+    pub async fn everything_stored(&self) -> Vec<u8> {
+        match &self.fixture.database.postgres {
+            None => {
+                let path = &self.fixture.config.database_path;
+                let mut bytes = std::fs::read(path).expect("db file");
+                bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+                bytes
+            }
+            Some(pg) => {
+                let (client, connection) = tokio_postgres::connect(&pg.url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connects");
+                tokio::spawn(connection);
+                let tables = client
+                    .query(
+                        "SELECT table_name::text FROM information_schema.tables \
+                         WHERE table_schema = 'public'",
+                        &[],
+                    )
+                    .await
+                    .expect("tables");
+                let mut bytes = Vec::new();
+                for table in tables {
+                    let name: String = table.get(0);
+                    let rows = client
+                        .query(&format!("SELECT t::text FROM {name} t"), &[])
+                        .await
+                        .expect("rows");
+                    for row in rows {
+                        bytes.extend(row.get::<_, String>(0).into_bytes());
+                    }
+                }
+                bytes
+            }
+        }
     }
 
     /// Messages to `recipient` of one kind.

@@ -1,4 +1,30 @@
-//! Integration tests of the HTTP API: real server, real HTTP, real SQLite file per test.
+//! Integration tests of the HTTP API: real server, real HTTP, a database of its own per
+//! test. Every test runs twice from the same body, once per engine (`name::sqlite`,
+//! `name::postgres`); `cluster` holds what only several instances on PostgreSQL show.
+
+/// Runs an async test body once on SQLite and once on PostgreSQL, as
+/// `name::sqlite` and `name::postgres`; the body gets the engine as `$engine`.
+macro_rules! engine_test {
+    ($(#[$meta:meta])* async fn $name:ident($engine:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn run($engine: account_server::store::Engine) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run(account_server::store::Engine::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                run(account_server::store::Engine::Postgres).await
+            }
+        }
+    };
+}
 
 mod account;
 mod alerts;

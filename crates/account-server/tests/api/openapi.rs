@@ -2,9 +2,9 @@ use crate::helpers::spawn_app;
 
 const CHECKED_IN: &str = include_str!("../../openapi.json");
 
-#[tokio::test]
-async fn the_served_document_is_the_checked_in_one() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_served_document_is_the_checked_in_one(engine) {
+    let app = spawn_app(engine).await;
     let served: serde_json::Value = app
         .client
         .get(format!("{}/v1/openapi.json", app.base))
@@ -20,6 +20,7 @@ async fn the_served_document_is_the_checked_in_one() {
         served, file,
         "run `make openapi` and commit crates/account-server/openapi.json"
     );
+}
 }
 
 #[test]

@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
-async fn an_owner_lists_members_and_changes_a_role_and_the_member_is_told() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_owner_lists_members_and_changes_a_role_and_the_member_is_told(engine) {
+    let app = spawn_app(engine).await;
     let owner = app.user(Role::Owner, "owner@example.com").await;
     let member = app.user(Role::Member, "member@example.com").await;
 
@@ -27,10 +27,11 @@ async fn an_owner_lists_members_and_changes_a_role_and_the_member_is_told() {
     let mail = app.outbox("member@example.com").await;
     assert_eq!(mail.last().expect("notice").kind, "role_changed");
 }
+}
 
-#[tokio::test]
-async fn the_last_owner_cannot_be_demoted_but_one_of_two_can() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_last_owner_cannot_be_demoted_but_one_of_two_can(engine) {
+    let app = spawn_app(engine).await;
     let owner = app.user(Role::Owner, "owner@example.com").await;
 
     let reply = app.set_role(&owner.token, owner.id, "admin").await;
@@ -53,10 +54,11 @@ async fn the_last_owner_cannot_be_demoted_but_one_of_two_can() {
         "last_owner"
     );
 }
+}
 
-#[tokio::test]
-async fn roles_of_other_organizations_and_unknown_roles_are_refused() {
-    let app = spawn_app().await;
+engine_test! {
+async fn roles_of_other_organizations_and_unknown_roles_are_refused(engine) {
+    let app = spawn_app(engine).await;
     let owner = app.user(Role::Owner, "owner@example.com").await;
     let member = app.user(Role::Member, "member@example.com").await;
 
@@ -78,4 +80,5 @@ async fn roles_of_other_organizations_and_unknown_roles_are_refused() {
         .await;
     assert_eq!(not_a_number.code(), "not_found");
     assert_eq!(app.account(&member.token).await.body["role"], "member");
+}
 }

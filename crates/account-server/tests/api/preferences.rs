@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
-async fn language_region_and_notifications_are_saved() {
-    let app = spawn_app().await;
+engine_test! {
+async fn language_region_and_notifications_are_saved(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Billing, "ana@example.com").await;
     let version = app.account(&ana.token).await.body["version"].clone();
 
@@ -38,10 +38,11 @@ async fn language_region_and_notifications_are_saved() {
     );
     assert_eq!(a["version"].as_i64(), version.as_i64().map(|v| v + 1));
 }
+}
 
-#[tokio::test]
-async fn a_stale_update_of_a_field_changed_meanwhile_conflicts_and_changes_nothing() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_stale_update_of_a_field_changed_meanwhile_conflicts_and_changes_nothing(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Billing, "ana@example.com").await;
     let base = app.account(&ana.token).await.body["version"]
         .as_i64()
@@ -74,10 +75,11 @@ async fn a_stale_update_of_a_field_changed_meanwhile_conflicts_and_changes_nothi
     );
     assert_eq!(a["notifications"]["lowBalance"]["thresholdMinor"], 7000);
 }
+}
 
-#[tokio::test]
-async fn a_stale_update_of_untouched_fields_applies() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_stale_update_of_untouched_fields_applies(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Billing, "ana@example.com").await;
     let base = app.account(&ana.token).await.body["version"]
         .as_i64()
@@ -99,10 +101,11 @@ async fn a_stale_update_of_untouched_fields_applies() {
         7000
     );
 }
+}
 
-#[tokio::test]
-async fn an_idempotency_key_makes_a_replayed_update_apply_once() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_idempotency_key_makes_a_replayed_update_apply_once(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let send = |body: serde_json::Value| {
         app.client
@@ -136,10 +139,11 @@ async fn an_idempotency_key_makes_a_replayed_update_apply_once() {
         .expect("sent");
     assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+}
 
-#[tokio::test]
-async fn sms_needs_a_phone_number() {
-    let app = spawn_app().await;
+engine_test! {
+async fn sms_needs_a_phone_number(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let token = app.login("ana@example.com", crate::helpers::PASSWORD).await;
     let reply = app
@@ -150,10 +154,11 @@ async fn sms_needs_a_phone_number() {
         .await;
     assert_eq!(reply.code(), "phone_required");
 }
+}
 
-#[tokio::test]
-async fn invalid_values_are_refused_with_their_code_and_nothing_changes() {
-    let app = spawn_app().await;
+engine_test! {
+async fn invalid_values_are_refused_with_their_code_and_nothing_changes(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Owner, "ana@example.com").await;
     let before = app.account(&ana.token).await.body;
     let cases = [
@@ -205,4 +210,5 @@ async fn invalid_values_are_refused_with_their_code_and_nothing_changes() {
         assert!(reply.status.is_client_error());
     }
     assert_eq!(app.account(&ana.token).await.body, before);
+}
 }

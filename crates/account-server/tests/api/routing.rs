@@ -1,16 +1,20 @@
 //! Every event × role × preference combination, each asserted.
 
 use account_model::Role;
-use account_server::store::users::{Field, Value};
+use account_model::{Channels, Language, NoticeKind, PrefChange, TimeZone};
 use serde_json::json;
 
 use crate::helpers::spawn_app;
 
 const PREFS: [&str; 4] = ["", "email", "sms", "email,sms"];
 
-#[tokio::test]
-async fn events_reach_exactly_the_users_and_channels_their_preferences_and_roles_allow() {
-    let app = spawn_app().await;
+fn time_zone(name: &str) -> PrefChange {
+    PrefChange::TimeZone(TimeZone::parse(name).expect("time zone"))
+}
+
+engine_test! {
+async fn events_reach_exactly_the_users_and_channels_their_preferences_and_roles_allow(engine) {
+    let app = spawn_app(engine).await;
     // One user per role and preference set, each with its own address and number.
     let mut people = Vec::new();
     for (r, role) in Role::ALL.into_iter().enumerate() {
@@ -18,15 +22,14 @@ async fn events_reach_exactly_the_users_and_channels_their_preferences_and_roles
             let email = format!("{}-{p}@example.com", role.as_str());
             let phone = format!("+346110{r}{p}000");
             let id = app.add_user(role, &email, Some(&phone)).await;
-            app.set_fields(
+            let channels = |kind| Channels::from_csv(kind, prefs).expect("channels");
+            let language = if matches!(p, 1 | 2) { Language::Fr } else { Language::En };
+            app.set_preferences(
                 id,
                 vec![
-                    (Field::ContactImports, Value::Text((*prefs).into())),
-                    (Field::Billing, Value::Text((*prefs).into())),
-                    (
-                        Field::Language,
-                        Value::Text(if matches!(p, 1 | 2) { "fr" } else { "en" }.into()),
-                    ),
+                    PrefChange::ContactImports(channels(NoticeKind::ContactImports)),
+                    PrefChange::Billing(channels(NoticeKind::Billing)),
+                    PrefChange::Language(language),
                 ],
             )
             .await;
@@ -99,22 +102,16 @@ async fn events_reach_exactly_the_users_and_channels_their_preferences_and_roles
         import.body
     );
 }
+}
 
-#[tokio::test]
-async fn times_in_messages_are_in_the_recipients_time_zone() {
-    let app = spawn_app().await;
+engine_test! {
+async fn times_in_messages_are_in_the_recipients_time_zone(engine) {
+    let app = spawn_app(engine).await;
     let id = app.add_user(Role::Owner, "tokyo@example.com", None).await;
-    app.set_fields(
-        id,
-        vec![(Field::TimeZone, Value::Text("Asia/Tokyo".into()))],
-    )
-    .await;
+    app.set_preferences(id, vec![time_zone("Asia/Tokyo")]).await;
     let id = app.add_user(Role::Admin, "madrid@example.com", None).await;
-    app.set_fields(
-        id,
-        vec![(Field::TimeZone, Value::Text("Europe/Madrid".into()))],
-    )
-    .await;
+    app.set_preferences(id, vec![time_zone("Europe/Madrid")])
+        .await;
 
     app.service(
         "/v1/service/events",
@@ -136,10 +133,11 @@ async fn times_in_messages_are_in_the_recipients_time_zone() {
         "{madrid}"
     );
 }
+}
 
-#[tokio::test]
-async fn malformed_events_are_refused() {
-    let app = spawn_app().await;
+engine_test! {
+async fn malformed_events_are_refused(engine) {
+    let app = spawn_app(engine).await;
     let org = app.org_id;
     let cases = [
         json!({ "type": "payment_received", "organizationId": org, "amountMinor": -5 }),
@@ -158,4 +156,5 @@ async fn malformed_events_are_refused() {
         )
         .await;
     assert_eq!(unknown.code(), "not_found");
+}
 }

@@ -4,9 +4,9 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app};
 
-#[tokio::test]
-async fn signing_in_returns_a_token_the_session_and_the_account() {
-    let app = spawn_app().await;
+engine_test! {
+async fn signing_in_returns_a_token_the_session_and_the_account(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Billing, "ana@example.com", None).await;
 
     let reply = app.sign_in(json!({ "email": "ANA@example.com", "password": PASSWORD, "deviceName": "Ana's laptop" })).await;
@@ -21,28 +21,28 @@ async fn signing_in_returns_a_token_the_session_and_the_account() {
     let account = app.account(token).await;
     assert_eq!(account.status, StatusCode::OK);
 }
+}
 
-#[tokio::test]
-async fn the_token_is_stored_only_as_a_hash() {
-    let app = spawn_app().await;
+engine_test! {
+async fn the_token_is_stored_only_as_a_hash(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let token = app.login("ana@example.com", PASSWORD).await;
 
-    let bytes = std::fs::read(app.app.services.db.path()).expect("db file");
-    let wal =
-        std::fs::read(app.app.services.db.path().with_extension("db-wal")).unwrap_or_default();
+    let stored = app.everything_stored().await;
 
-    for content in [bytes, wal] {
-        assert!(
-            !content.windows(token.len()).any(|w| w == token.as_bytes()),
-            "token found in the database"
-        );
+    let hex: String = token.bytes().map(|b| format!("{b:02x}")).collect();
+    let holds = |needle: &[u8]| stored.windows(needle.len()).any(|w| w == needle);
+    assert!(holds(b"ana@example.com"), "the dump holds the users");
+    for needle in [token.as_bytes(), hex.as_bytes()] {
+        assert!(!holds(needle), "token found in the database");
     }
 }
+}
 
-#[tokio::test]
-async fn wrong_password_and_unknown_user_get_the_same_refusal() {
-    let app = spawn_app().await;
+engine_test! {
+async fn wrong_password_and_unknown_user_get_the_same_refusal(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
 
     let wrong = app
@@ -61,10 +61,11 @@ async fn wrong_password_and_unknown_user_get_the_same_refusal() {
         assert_eq!(reply.body["message"], wrong.body["message"]);
     }
 }
+}
 
-#[tokio::test]
-async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
-    let app = spawn_app().await;
+engine_test! {
+async fn repeated_wrong_passwords_lock_the_account_with_growing_waits(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let attempt =
         |pw: &'static str| app.sign_in(json!({ "email": "ana@example.com", "password": pw }));
@@ -106,10 +107,11 @@ async fn repeated_wrong_passwords_lock_the_account_with_growing_waits() {
     );
     assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK);
 }
+}
 
-#[tokio::test]
-async fn unknown_emails_lock_too_so_a_lock_reveals_nothing() {
-    let app = spawn_app().await;
+engine_test! {
+async fn unknown_emails_lock_too_so_a_lock_reveals_nothing(engine) {
+    let app = spawn_app(engine).await;
     for _ in 0..5 {
         app.sign_in(json!({ "email": "ghost@example.com", "password": "whatever it may be" }))
             .await;
@@ -119,10 +121,11 @@ async fn unknown_emails_lock_too_so_a_lock_reveals_nothing() {
         .await;
     assert_eq!(reply.code(), "too_many_attempts");
 }
+}
 
-#[tokio::test]
-async fn sessions_are_listed_and_revocable_one_or_all_others() {
-    let app = spawn_app().await;
+engine_test! {
+async fn sessions_are_listed_and_revocable_one_or_all_others(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let laptop = app.login("ana@example.com", PASSWORD).await;
     let phone = app.login("ana@example.com", PASSWORD).await;
@@ -185,10 +188,11 @@ async fn sessions_are_listed_and_revocable_one_or_all_others() {
     assert_eq!(app.account(&tablet).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.account(&laptop).await.status, StatusCode::OK);
 }
+}
 
-#[tokio::test]
-async fn signing_out_ends_only_this_session() {
-    let app = spawn_app().await;
+engine_test! {
+async fn signing_out_ends_only_this_session(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let a = app.login("ana@example.com", PASSWORD).await;
     let b = app.login("ana@example.com", PASSWORD).await;
@@ -201,10 +205,11 @@ async fn signing_out_ends_only_this_session() {
     assert_eq!(app.account(&a).await.code(), "unauthenticated");
     assert_eq!(app.account(&b).await.status, StatusCode::OK);
 }
+}
 
-#[tokio::test]
-async fn idle_sessions_expire() {
-    let app = spawn_app().await;
+engine_test! {
+async fn idle_sessions_expire(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let token = app.login("ana@example.com", PASSWORD).await;
     app.clock.advance(chrono::Duration::days(29));
@@ -216,20 +221,22 @@ async fn idle_sessions_expire() {
     app.clock.advance(chrono::Duration::days(31));
     assert_eq!(app.account(&token).await.code(), "unauthenticated");
 }
+}
 
-#[tokio::test]
-async fn requests_without_a_valid_token_are_unauthenticated() {
-    let app = spawn_app().await;
+engine_test! {
+async fn requests_without_a_valid_token_are_unauthenticated(engine) {
+    let app = spawn_app(engine).await;
     for token in [None, Some("garbage"), Some("")] {
         let reply = app.request(Method::GET, "/v1/account", token, None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.code(), "unauthenticated");
     }
 }
+}
 
-#[tokio::test]
-async fn detected_region_is_applied_on_first_sign_in_only() {
-    let app = spawn_app().await;
+engine_test! {
+async fn detected_region_is_applied_on_first_sign_in_only(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let detected = json!({ "language": "es", "country": "MX", "timeZone": "America/Mexico_City" });
 
@@ -253,10 +260,11 @@ async fn detected_region_is_applied_on_first_sign_in_only() {
     let bad = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD, "detected": { "timeZone": "Mars/Base" } })).await;
     assert_eq!(bad.code(), "invalid_time_zone");
 }
+}
 
-#[tokio::test]
-async fn parallel_guesses_cannot_slip_past_the_lockout() {
-    let app = spawn_app().await;
+engine_test! {
+async fn parallel_guesses_cannot_slip_past_the_lockout(engine) {
+    let app = spawn_app(engine).await;
     app.add_user(Role::Member, "ana@example.com", None).await;
     let mut guesses = Vec::new();
     for i in 0..20 {
@@ -289,4 +297,5 @@ async fn parallel_guesses_cannot_slip_past_the_lockout() {
         .sign_in(json!({ "email": "ana@example.com", "password": PASSWORD }))
         .await;
     assert_eq!(right.code(), "too_many_attempts");
+}
 }

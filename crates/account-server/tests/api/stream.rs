@@ -6,9 +6,9 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
 
-#[tokio::test]
-async fn a_balance_change_reaches_a_connected_client_within_a_second() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_balance_change_reaches_a_connected_client_within_a_second(engine) {
+    let app = spawn_app(engine).await;
     let member = app.user(Role::Member, "m@example.com").await;
     let mut stream = app.events(&member.token, None).await;
 
@@ -26,10 +26,11 @@ async fn a_balance_change_reaches_a_connected_client_within_a_second() {
     );
     assert!(event.id.is_some());
 }
+}
 
-#[tokio::test]
-async fn a_client_that_reconnects_with_last_event_id_gets_what_it_missed() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_client_that_reconnects_with_last_event_id_gets_what_it_missed(engine) {
+    let app = spawn_app(engine).await;
     let member = app.user(Role::Member, "m@example.com").await;
     let mut stream = app.events(&member.token, None).await;
     app.adjust(-100, "c1").await;
@@ -63,10 +64,11 @@ async fn a_client_that_reconnects_with_last_event_id_gets_what_it_missed() {
     assert_eq!(c.data["amountMinor"], 9_400);
     assert!(a.id < b.id && b.id < c.id);
 }
+}
 
-#[tokio::test]
-async fn users_see_their_own_account_changes_and_their_organizations_balance_only() {
-    let app = spawn_app().await;
+engine_test! {
+async fn users_see_their_own_account_changes_and_their_organizations_balance_only(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let bob = app.user(Role::Member, "bob@example.com").await;
     let mut bobs = app.events(&bob.token, None).await;
@@ -84,10 +86,11 @@ async fn users_see_their_own_account_changes_and_their_organizations_balance_onl
         "ana's account change is not bob's to see"
     );
 }
+}
 
-#[tokio::test]
-async fn revoking_a_session_ends_its_stream() {
-    let app = spawn_app().await;
+engine_test! {
+async fn revoking_a_session_ends_its_stream(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let laptop = app.login("ana@example.com", PASSWORD).await;
     let mut stream = app.events(&laptop, None).await;
@@ -118,10 +121,11 @@ async fn revoking_a_session_ends_its_stream() {
         .expect("sent");
     assert_eq!(again.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
+}
 
-#[tokio::test]
-async fn heartbeats_keep_an_idle_stream_visibly_alive() {
-    let app = spawn_app_with(|c| c.limits.heartbeat_secs = 1).await;
+engine_test! {
+async fn heartbeats_keep_an_idle_stream_visibly_alive(engine) {
+    let app = spawn_app_with(engine, |c| c.limits.heartbeat_secs = 1).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let mut stream = app.events(&ana.token, None).await;
 
@@ -131,19 +135,20 @@ async fn heartbeats_keep_an_idle_stream_visibly_alive() {
     );
     assert!(stream.heartbeats >= 2, "{} heartbeats", stream.heartbeats);
 }
+}
 
-#[tokio::test]
-async fn changes_made_by_another_process_reach_the_stream() {
-    let app = spawn_app().await;
+engine_test! {
+async fn changes_made_by_another_process_reach_the_stream(engine) {
+    let app = spawn_app(engine).await;
     let member = app.user(Role::Member, "m@example.com").await;
     let mut stream = app.events(&member.token, None).await;
 
     // A second set of services on the same file, as the CLI would open it: it cannot
     // notify this server, whose poller must find the event.
     let other = account_server::service::Services::new(
-        account_server::store::Db::open(&app.config.database_path)
+        account_server::store::Store::open(&app.config)
             .await
-            .expect("db"),
+            .expect("store"),
         std::sync::Arc::new(app.config.clone()),
         std::sync::Arc::new(app.clock.clone()),
     )
@@ -159,10 +164,11 @@ async fn changes_made_by_another_process_reach_the_stream() {
         .expect("found by the poller");
     assert_eq!(event.data["amountMinor"], 9_500);
 }
+}
 
-#[tokio::test]
-async fn a_server_stops_promptly_while_streams_are_open() {
-    let app = spawn_app().await;
+engine_test! {
+async fn a_server_stops_promptly_while_streams_are_open(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
     let mut stream = app.events(&ana.token, None).await;
     let server = app.fixture.app;
@@ -178,10 +184,11 @@ async fn a_server_stops_promptly_while_streams_are_open() {
         "the stream ended"
     );
 }
+}
 
-#[tokio::test]
-async fn an_event_id_this_server_never_issued_asks_the_client_to_resync() {
-    let app = spawn_app().await;
+engine_test! {
+async fn an_event_id_this_server_never_issued_asks_the_client_to_resync(engine) {
+    let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
 
     for id in [i64::MAX, 1_000_000] {
@@ -189,4 +196,5 @@ async fn an_event_id_this_server_never_issued_asks_the_client_to_resync() {
         let first = stream.next(Duration::from_secs(2)).await.expect("an event");
         assert_eq!(first.event, "resync", "Last-Event-ID {id}");
     }
+}
 }

@@ -103,9 +103,9 @@ impl TestServer {
     pub async fn adjust_while_stopped(&self, amount_minor: i64, key: &str) -> i64 {
         assert!(self.app.is_none(), "the server is stopped");
         let services = account_server::service::Services::new(
-            account_server::store::Db::open(&self.config.database_path)
+            account_server::store::Store::open(&self.config)
                 .await
-                .expect("db"),
+                .expect("store"),
             Arc::new(self.config.clone()),
             Arc::new(self.clock.clone()),
         )

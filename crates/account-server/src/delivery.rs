@@ -1,4 +1,4 @@
-//! Delivery of the outbox.
+//! The delivery worker: sends what the outbox holds.
 //!
 //! - [`DeliveryMode::Development`]: each due message (codes included) is printed to the
 //!   console and marked sent — how `make run` shows codes.
@@ -15,7 +15,9 @@
 //! its lease runs out it is sent again. A worker claims one message at a time, so a
 //! crash resends at most that one, and nothing else is ever sent twice. The outcome is
 //! recorded only if the claim still holds (same `attempts`), so a sender whose lease ran
-//! out cannot overwrite what the next one recorded.
+//! out cannot overwrite what the next one recorded. Every instance runs a worker; a
+//! claim is a row lock that two workers cannot both win (on PostgreSQL `FOR UPDATE
+//! SKIP LOCKED`), so each message goes out once whichever instance sends it.
 
 use std::io::Write;
 use std::time::Duration;
@@ -30,7 +32,7 @@ use tokio::sync::watch;
 use crate::clock::to_millis;
 use crate::config::{Config, DeliveryMode, SmsConfig, SmtpConfig, SmtpTls};
 use crate::service::Services;
-use crate::store::outbox::{self, OutboxMessage};
+use crate::store::OutboxMessage;
 
 /// Messages claimed per pass: one, so a lease only ever covers the message being sent.
 const BATCH: i64 = 1;
@@ -172,10 +174,12 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
     let limits = services.config.limits.clone();
     let now = to_millis(services.now());
     let lease_ms = limits.delivery_lease_secs * 1000;
-    let claimed = services
-        .db
-        .write(move |tx| outbox::claim_due(tx, now, lease_ms, BATCH))
-        .await?;
+    let claimed = {
+        let mut tx = services.store.write().await?;
+        let claimed = tx.claim_due(now, lease_ms, BATCH).await?;
+        tx.commit().await?;
+        claimed
+    };
     for m in &claimed {
         let outcome = tokio::time::timeout(SEND_TIMEOUT, send(transport, m)).await;
         let error = match outcome {
@@ -185,13 +189,9 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
         };
         let now = to_millis(services.now());
         let (id, attempts) = (m.id, m.attempts);
+        let mut tx = services.store.write().await?;
         let recorded = match error {
-            None => {
-                services
-                    .db
-                    .write(move |tx| outbox::mark_sent(tx, id, attempts, now))
-                    .await?
-            }
+            None => tx.mark_sent(id, attempts, now).await?,
             Some(error) => {
                 let retry_at = (m.attempts < limits.delivery_max_attempts).then(|| {
                     let backoff = limits
@@ -201,12 +201,10 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
                     now + backoff * 1000
                 });
                 tracing::warn!(id, channel = %m.channel, attempts = m.attempts, error = %error, final_failure = retry_at.is_none(), "delivery failed");
-                services
-                    .db
-                    .write(move |tx| outbox::mark_failed(tx, id, attempts, &error, retry_at))
-                    .await?
+                tx.mark_failed(id, attempts, &error, retry_at).await?
             }
         };
+        tx.commit().await?;
         if !recorded {
             tracing::warn!(
                 id,
@@ -238,8 +236,8 @@ pub fn spawn_worker(
                 continue;
             }
             tokio::select! {
-                _ = services.outbox_ready.notified() => {}
-                // Retries come due, and other processes (the CLI) write to the outbox.
+                _ = services.wakers.outbox.notified() => {}
+                // Retries come due (the store's watcher wakes it for other processes).
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 _ = shutdown.changed() => return,
             }
