@@ -11,10 +11,11 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.85
 
-.PHONY: run test deps check lint openapi server app deb clean-data help bench lower-balance
+.PHONY: run run-cluster test deps check lint openapi server app deb clean-data help bench lower-balance
 
 help:
 	@echo "make run    start the backend on SQLite with the demo organization and open the app"
+	@echo "make run-cluster  PostgreSQL and two backend instances (:8081, :8082), the app on the first"
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
 	@echo "make deb   build the Debian package of the app"
@@ -88,13 +89,65 @@ deb: deps
 	cd src-tauri && "$(TAURI_CLI)" build --bundles deb
 	@ls -1 "$(CARGO_TARGET_DIR)"/release/bundle/deb/*.deb
 
-# Charges the demo organization (default 15.00 EUR) through the CLI, as billing would:
-# connected clients see the balance change and users below their threshold are alerted.
+# Charges the demo organization (default 15.00 EUR), as billing would: connected clients
+# see the balance change and users below their threshold are alerted. With `make
+# run-cluster` running, through the service API of the second instance (the app talks
+# to the first); otherwise through the CLI on the SQLite file of `make run`.
 AMOUNT ?= -1500
 lower-balance: server
-	ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" \
-	  "$(CARGO_TARGET_DIR)/release/account-server" balance adjust --org "Demo Marketing Co." --amount $(AMOUNT)
+	@if [ -f "$(CLUSTER_ENV)" ]; then \
+	  . "$(CLUSTER_ENV)"; \
+	  org=$$(ACCOUNT_DATABASE_URL="$$ACCOUNT_DATABASE_URL" ACCOUNT_CODE_SECRET="$$ACCOUNT_CODE_SECRET" \
+	    "$(CARGO_TARGET_DIR)/release/account-server" balance show --org "Demo Marketing Co." --id); \
+	  echo "charging through instance B (http://127.0.0.1:$(CLUSTER_PORT_B))"; \
+	  curl -fsS "http://127.0.0.1:$(CLUSTER_PORT_B)/v1/service/organizations/$$org/balance-adjustments" \
+	    -H "authorization: Bearer $$ACCOUNT_SERVICE_TOKEN" -H 'content-type: application/json' \
+	    -d "{\"amountMinor\": $(AMOUNT), \"idempotencyKey\": \"make-$$(date +%s%N)\"}"; echo; \
+	else \
+	  ACCOUNT_DATABASE_PATH="$(DATA_DIR)/account.db" \
+	    "$(CARGO_TARGET_DIR)/release/account-server" balance adjust --org "Demo Marketing Co." --amount $(AMOUNT); \
+	fi
 
+# Two backend instances on one PostgreSQL database, as behind a load balancer, with the
+# demo organization, and the app pointed at the first. `make lower-balance` (in a second
+# terminal) charges through the second: the app's tray and alert follow, across instances.
+# PostgreSQL runs as a throwaway cluster in $(CLUSTER_DIR)/postgres (recreated each time);
+# the instances share a code secret and a service token made for the run.
+CLUSTER_DIR ?= $(DATA_DIR)/cluster
+CLUSTER_ENV := $(CLUSTER_DIR)/cluster.env
+CLUSTER_PG_PORT ?= 55433
+CLUSTER_PORT_A ?= 8081
+CLUSTER_PORT_B ?= 8082
+run-cluster: app
+	@mkdir -p "$(CLUSTER_DIR)/desktop"
+	@url=$$(tests/pg-cluster.sh start /tmp/account-settings-cluster-pg $(CLUSTER_PG_PORT)) || exit 1; \
+	secret=$$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n'); token=$$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n'); \
+	printf 'export ACCOUNT_DATABASE_URL=%s\nexport ACCOUNT_CODE_SECRET=%s\nexport ACCOUNT_SERVICE_TOKEN=%s\n' "$$url" "$$secret" "$$token" > "$(CLUSTER_ENV)"; \
+	. "$(CLUSTER_ENV)"; export ACCOUNT_DELIVERY=development; \
+	server="$(CARGO_TARGET_DIR)/release/account-server"; \
+	ACCOUNT_LISTEN=127.0.0.1:$(CLUSTER_PORT_A) "$$server" serve --seed-demo & a=$$!; \
+	ACCOUNT_LISTEN=127.0.0.1:$(CLUSTER_PORT_B) "$$server" serve --seed-demo > /dev/null & b=$$!; \
+	trap 'kill -TERM $$a $$b 2>/dev/null; wait $$a $$b 2>/dev/null; rm -f "$(CLUSTER_ENV)"; tests/pg-cluster.sh stop /tmp/account-settings-cluster-pg' EXIT INT TERM; \
+	for port in $(CLUSTER_PORT_A) $(CLUSTER_PORT_B); do \
+	  for i in $$(seq 1 150); do curl -fsS http://127.0.0.1:$$port/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
+	  curl -fsS http://127.0.0.1:$$port/healthz >/dev/null || { echo "instance on port $$port did not start"; exit 1; }; \
+	done; \
+	echo; echo "Instances A http://127.0.0.1:$(CLUSTER_PORT_A) and B http://127.0.0.1:$(CLUSTER_PORT_B) on $$url"; \
+	echo "The app talks to A. In a second terminal, 'make lower-balance' charges 15.00 EUR through B."; echo; \
+	app="$(CARGO_TARGET_DIR)/release/account-settings"; \
+	export ACCOUNT_SETTINGS_SERVER=http://127.0.0.1:$(CLUSTER_PORT_A) ACCOUNT_SETTINGS_DATA_DIR="$(CLUSTER_DIR)/desktop"; \
+	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then "$$app"; \
+	else echo "no display: running the app under Xvfb"; \
+	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- keyctl session - "$$app"; fi
+
+# The backend's HTTP part (crates/server-bench) builds the release server and a minimal
+# axum server with one command (same profile, same Cargo.lock), then loads both with wrk
+# (installed when missing, as `deps` does) on SQLite and on PostgreSQL: authenticated
+# reads and their 304, preference writes, reads during a sign-in flood, cross-instance
+# push and the outbox drain, each throughput beside the server's CPU per request.
+# PostgreSQL is a throwaway cluster with fsync on (tests/pg-cluster.sh, port 55434),
+# stopped and deleted when the run ends, whatever its outcome. SERVER_BENCH_SECS (10,
+# each wrk run) and SERVER_BENCH_ROUNDS (4) tune it; about 6 minutes by default.
 # The desktop part builds the app and the minimal Tauri window with one command (same
 # profile, same Tauri features), then measures both under Xvfb: launch → first paint,
 # idle PSS (window open, then closed to the tray) and stripped size; the minimal window
@@ -104,6 +157,15 @@ lower-balance: server
 # DESKTOP_BENCH_ARTIFACTS (a folder for logs, screenshots and smaps) tune it.
 bench: deps
 	cargo bench -p account-server --bench push
+	@dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q "install ok installed" || { \
+	  echo "installing: wrk"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
+	cargo build --release -p account-server -p server-bench
+	@pg=/tmp/account-settings-bench-pg; \
+	url=$$(PG_DURABLE=1 tests/pg-cluster.sh start $$pg 55434) || exit 1; \
+	trap "tests/pg-cluster.sh stop $$pg" EXIT; \
+	BENCH_POSTGRES_URL=$$url cargo bench -p server-bench --bench http
 	cargo bench -p desktop-core --bench live_balance
 	cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol \
 	  -p account-desktop -p account-server -p minimal-window
@@ -116,10 +178,19 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The PostgreSQL suites run on a throwaway cluster of their own (tests/pg-cluster.sh:
+# Debian's initdb/pg_ctl, a data folder under /tmp, port $(PG_TEST_PORT)), stopped and
+# deleted when the tests end, whatever their outcome.
+PG_TEST_PORT ?= 55432
+PG_TEST_DIR ?= /tmp/account-settings-pg-$(PG_TEST_PORT)
+
 # The last lines printed are cargo test's summaries. The tests run inside a fresh kernel
 # session keyring (`keyctl session -`) so the OS-keyring tests work headless.
 test: lint
-	keyctl session - cargo test --workspace --locked --no-fail-fast
+	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
+	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
+	echo "PostgreSQL for the tests: $$url"; \
+	TEST_POSTGRES_URL=$$url keyctl session - cargo test --workspace --locked --no-fail-fast
 
 openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current

@@ -89,6 +89,14 @@ fn print_demo_credentials(config: &Config) {
 
 #[derive(Debug, Subcommand)]
 pub enum BalanceAction {
+    /// Print an organization's id, name and balance (`--id` for the id alone, for scripts).
+    Show {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        id: bool,
+    },
     /// Add (positive) or charge (negative) minor units, once per idempotency key.
     Adjust {
         /// Organization id or exact name.
@@ -174,6 +182,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             Store::open(&config).await?;
             println!("{} is up to date", database(&config));
+            Ok(())
+        }
+        Command::Balance {
+            action: BalanceAction::Show { org, id },
+        } => {
+            let services = services(&config).await?;
+            let org = services.find_organization(&org).await?;
+            let found = services.store.read().await?.organization(org).await?;
+            let org = found.ok_or_else(|| anyhow::anyhow!("the organization {org} vanished"))?;
+            if id {
+                println!("{}", org.id);
+            } else {
+                let balance = account_model::i18n::format_money(
+                    org.balance_minor,
+                    &org.currency,
+                    account_model::Language::En,
+                );
+                println!("organization {} \"{}\": balance {balance}", org.id, org.name);
+            }
             Ok(())
         }
         Command::Balance {

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
-use crate::sinks::{SmsReceiver, SmtpSink};
+use account_server::testing::sinks::{SmsReceiver, SmtpSink};
 
 async fn live_app(
     engine: Engine,

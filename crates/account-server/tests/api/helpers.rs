@@ -151,20 +151,7 @@ impl TestApp {
 
     /// Opens the caller's event stream.
     pub async fn events(&self, token: &str, last_event_id: Option<i64>) -> EventStream {
-        let mut req = self
-            .client
-            .get(format!("{}/v1/events", self.base))
-            .bearer_auth(token);
-        if let Some(id) = last_event_id {
-            req = req.header("last-event-id", id.to_string());
-        }
-        let response = req.send().await.expect("stream opens");
-        assert_eq!(response.status(), StatusCode::OK);
-        EventStream {
-            response,
-            buf: String::new(),
-            heartbeats: 0,
-        }
+        EventStream::open(&self.client, &self.base, token, last_event_id).await
     }
 
     /// Adds a user with [`PASSWORD`] to the test organization (no session yet).
@@ -201,15 +188,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let response = req.send().await.expect("request sent");
-        reply(response).await
+        request_at(&self.client, &self.base, method, path, token, body).await
     }
 
     pub async fn raw(
@@ -352,6 +331,26 @@ impl TestApp {
     }
 }
 
+/// A request to the server at `base` (any instance).
+pub async fn request_at(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = client.request(method, format!("{base}{path}"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let response = req.send().await.expect("request sent");
+    reply(response).await
+}
+
 async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
@@ -385,6 +384,26 @@ pub struct EventStream {
 }
 
 impl EventStream {
+    /// Opens the event stream of `token`'s session on the server at `base`.
+    pub async fn open(
+        client: &reqwest::Client,
+        base: &str,
+        token: &str,
+        last_event_id: Option<i64>,
+    ) -> Self {
+        let mut req = client.get(format!("{base}/v1/events")).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let response = req.send().await.expect("stream opens");
+        assert_eq!(response.status(), StatusCode::OK);
+        EventStream {
+            response,
+            buf: String::new(),
+            heartbeats: 0,
+        }
+    }
+
     /// The next event within `timeout`; `None` on timeout or when the stream ended.
     pub async fn next(&mut self, timeout: std::time::Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + timeout;

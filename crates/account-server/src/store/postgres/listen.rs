@@ -59,7 +59,8 @@ async fn listen(
     fallback: Duration,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let (client, mut connection) = config.connect(NoTls).await.map_err(|e| e.to_string())?;
+    let why = |e: tokio_postgres::Error| crate::store::postgres_message(&e);
+    let (client, mut connection) = config.connect(NoTls).await.map_err(why)?;
     let (tx, mut notifications) = mpsc::unbounded_channel::<String>();
     // Polling the connection drives it and yields the notifications.
     let driver = tokio::spawn(async move {
@@ -82,7 +83,7 @@ async fn listen(
         .await;
     if let Err(e) = listening {
         driver.abort();
-        return Err(e.to_string());
+        return Err(why(e));
     }
     tracing::info!("listening for changes made through other instances");
     // Anything committed while this instance was not listening.
@@ -106,7 +107,7 @@ async fn listen(
             Ok(())
         }
         None => match driver.await {
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(why(e)),
             Ok(Ok(())) => Err("the server closed the connection".to_owned()),
             Err(e) => Err(e.to_string()),
         },

@@ -48,7 +48,10 @@ async fn apply(client: &Object, lock: i64) -> StoreResult<usize> {
             "BEGIN; {sql}\nINSERT INTO schema_migrations (version) VALUES ({version}); COMMIT;"
         );
         if let Err(e) = client.batch_execute(&script).await {
-            return Err(StoreError::Migration(format!("migration {version}: {e}")));
+            return Err(StoreError::Migration(format!(
+                "migration {version}: {}",
+                crate::store::postgres_message(&e)
+            )));
         }
         applied += 1;
     }

@@ -85,22 +85,27 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-/// Applies the migrations this build knows and the database does not have yet.
+/// Applies the migrations this build knows and the database does not have yet. Each
+/// step reads the schema version inside its own write transaction, so two processes
+/// opening a new file at once apply each migration once.
 fn migrate(conn: &mut Connection) -> StoreResult<usize> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
-    if current > known {
-        return Err(StoreError::Migration(format!(
-            "the database is at schema version {current}, newer than this build ({known}): \
-             run a newer account-server"
-        )));
-    }
     let mut applied = 0;
     conn.busy_timeout(BUSY_WAIT)?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if current > known {
+            return Err(StoreError::Migration(format!(
+                "the database is at schema version {current}, newer than this build ({known}): \
+                 run a newer account-server"
+            )));
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            break;
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
         applied += 1;
     }
@@ -256,13 +261,21 @@ impl Drop for SqliteTx {
         match self.conn.take() {
             // A reader's transaction only ends; it wrote nothing.
             Some(Handle::Reader(conn, shared)) => {
-                if conn.is_autocommit() || conn.execute_batch("COMMIT").is_ok() {
+                let ended = conn.is_autocommit()
+                    || conn
+                        .prepare_cached("COMMIT")
+                        .and_then(|mut s| s.execute([]))
+                        .is_ok();
+                if ended {
                     shared.give_back(conn);
                 }
             }
             Some(Handle::Writer(guard)) => {
                 if !guard.is_autocommit() {
-                    if let Err(e) = guard.execute_batch("ROLLBACK") {
+                    let rolled_back = guard
+                        .prepare_cached("ROLLBACK")
+                        .and_then(|mut s| s.execute([]));
+                    if let Err(e) = rolled_back {
                         tracing::error!(error = %e, "rolling back a SQLite transaction failed");
                     }
                 }
@@ -631,5 +644,31 @@ impl WriteTx for SqliteTx {
     }
     async fn prune(&mut self, rules: &Retention, now: i64) -> StoreResult<Pruned> {
         retention::prune(self.conn()?, rules, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idle_readers(store: &SqliteStore) -> usize {
+        store
+            .shared
+            .readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    #[tokio::test]
+    async fn a_reader_goes_back_to_the_pool_after_its_transaction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(dir.path().join("a.db")).await.expect("open");
+        for _ in 0..3 {
+            let mut tx = store.read().await.expect("read");
+            tx.session_by_token(b"none", 0).await.expect("query");
+            tx.pending_changes(1).await.expect("query");
+        }
+        assert_eq!(idle_readers(&store), 1, "one connection, reused");
     }
 }

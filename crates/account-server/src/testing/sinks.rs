@@ -1,4 +1,4 @@
-//! Real peers for delivery tests: an SMTP server on 127.0.0.1 that speaks enough SMTP
+//! Real peers for delivery tests and benchmarks: an SMTP server on 127.0.0.1 that speaks enough SMTP
 //! for lettre and keeps what it receives, and an HTTP receiver standing in for the SMS
 //! gateway. Both can be taken down and brought back on the same port.
 
@@ -18,6 +18,7 @@ pub struct Mail {
     pub body: String,
 }
 
+#[derive(Debug)]
 pub struct SmtpSink {
     pub addr: SocketAddr,
     mails: Arc<Mutex<Vec<Mail>>>,
@@ -138,6 +139,7 @@ impl SmtpSink {
 type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
 
 /// The SMS gateway stand-in: records each JSON POST and its Authorization header.
+#[derive(Debug)]
 pub struct SmsReceiver {
     pub addr: SocketAddr,
     pub received: Received,

@@ -12,6 +12,8 @@
 //! throwaway cluster and sets it. Without it a PostgreSQL test fails, saying so: a test
 //! that skips itself would let CI pass without ever running it.
 
+pub mod sinks;
+
 use std::sync::Arc;
 
 use account_model::{Email, PhoneNumber, PrefChange, Role};
