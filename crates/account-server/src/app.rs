@@ -77,7 +77,8 @@ impl App {
             ),
             crate::service::retention::spawn(services.clone(), shutdown.subscribe()),
         ];
-        if let Some(worker) = crate::delivery::spawn_worker(services.clone(), shutdown.subscribe())? {
+        if let Some(worker) = crate::delivery::spawn_worker(services.clone(), shutdown.subscribe())?
+        {
             tasks.push(worker);
         }
         let mut stop = shutdown.subscribe();

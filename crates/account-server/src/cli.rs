@@ -160,7 +160,9 @@ fn database(config: &Config) -> String {
     }
 }
 
-fn seed_before_serving(services: &Services) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+fn seed_before_serving(
+    services: &Services,
+) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
     Box::pin(async move { seed::seed_demo(services).await.map(|_| ()) })
 }
 
@@ -199,7 +201,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     &org.currency,
                     account_model::Language::En,
                 );
-                println!("organization {} \"{}\": balance {balance}", org.id, org.name);
+                println!(
+                    "organization {} \"{}\": balance {balance}",
+                    org.id, org.name
+                );
             }
             Ok(())
         }

@@ -86,7 +86,8 @@ pub struct Limits {
     pub lockout_max_secs: i64,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
-    /// Password hashes computed at once; more wait their turn.
+    /// Password hashes computed at once (threads of their own, at the lowest CPU
+    /// priority); more wait their turn. Default: one fewer than the cores.
     pub hash_concurrency: usize,
     /// How long a session may stay unused before it expires.
     pub session_idle_days: i64,
@@ -116,7 +117,7 @@ impl Default for Limits {
             lockout_base_secs: 30,
             lockout_max_secs: 900,
             body_limit_bytes: 16 * 1024,
-            hash_concurrency: 2,
+            hash_concurrency: crate::crypto::default_hash_threads(),
             session_idle_days: 30,
             delivery_max_attempts: 8,
             delivery_backoff_secs: 5,
@@ -390,10 +391,7 @@ impl Config {
             );
         }
         let r = &self.retention;
-        if r.interval_secs < 1
-            || r.events_kept < 100
-            || r.outbox_days < 1
-            || r.idempotency_days < 1
+        if r.interval_secs < 1 || r.events_kept < 100 || r.outbox_days < 1 || r.idempotency_days < 1
         {
             return invalid(
                 "retention",
@@ -479,7 +477,10 @@ mod tests {
             ..Config::default()
         };
         let err = config.validate().expect_err("no code secret").to_string();
-        assert!(err.contains("code_secret") && err.contains("every instance"), "{err}");
+        assert!(
+            err.contains("code_secret") && err.contains("every instance"),
+            "{err}"
+        );
         config.code_secret = Some(SecretString::from("a shared secret of thirty-two chars+"));
         config.validate().expect("valid");
         config.database_url = Some(SecretString::from("mysql://app@db/accounts"));

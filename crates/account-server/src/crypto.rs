@@ -1,16 +1,20 @@
 //! Password hashing, session tokens and verification codes.
 //!
 //! - Passwords: argon2id (parameters from config, at least OWASP's 19 MiB / t=2 / p=1),
-//!   computed on the blocking pool and bounded by a semaphore so a burst of sign-ins
-//!   cannot take all memory or starve the executor. Verifying for an unknown user runs
-//!   the same work against a dummy hash, so response time does not reveal accounts.
+//!   computed on a pool of `hash_concurrency` threads of its own (by default one fewer
+//!   than the cores), which run at the lowest CPU priority: a flood of sign-ins (each
+//!   ~20 ms of CPU) queues for those threads and slows sign-ins, while every other
+//!   request still finds a core at once. Memory is bounded the same way (one 19 MiB
+//!   block per thread). Verifying for an unknown user runs the same work against a
+//!   dummy hash, so response time does not reveal accounts.
 //! - Session tokens: 256 random bits from the OS, base64url; only SHA-256 of a token is
 //!   stored. A fast hash is right here: the token has full entropy, nothing to brute-force.
 //! - Codes: 6 digits from the OS RNG; stored as HMAC-SHA256 under a server key and bound
 //!   to the user, purpose and target, so a leaked table cannot be brute-forced offline
 //!   and a code for one address cannot confirm another.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
@@ -23,15 +27,79 @@ use hmac::{Hmac, Mac};
 use rand::{Rng, RngCore};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::config::Argon2Config;
 use crate::error::AppError;
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads; they end when the last hasher holding the queue is dropped.
+struct HashPool {
+    queue: mpsc::Sender<Job>,
+}
+
+impl HashPool {
+    fn start(threads: usize) -> anyhow::Result<Self> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..threads.max(1) {
+            let jobs = Arc::clone(&jobs);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    lowest_priority();
+                    loop {
+                        let job = jobs
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
+        Ok(Self { queue })
+    }
+
+    /// Runs `work` on a hashing thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.queue
+            .send(job)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("the hashing threads stopped")))?;
+        result
+            .await
+            .map_err(|_| AppError::internal(anyhow::anyhow!("a hashing thread failed")))
+    }
+}
+
+/// Lowers the calling thread to the lowest CPU priority (Linux: nice 19, per thread).
+/// Elsewhere threads keep the default priority; the pool's size still leaves a core.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
+        tracing::warn!(error = %e, "could not lower the priority of a hashing thread");
+    }
+}
+
+/// The default number of hashing threads: one fewer than the cores (at least one).
+pub fn default_hash_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    pool: Arc<HashPool>,
     dummy_hash: Arc<String>,
 }
 
@@ -67,17 +135,16 @@ impl PasswordHasher {
         let dummy_hash = hash_blocking(&params, "dummy password for unknown users")?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency)),
+            pool: Arc::new(HashPool::start(concurrency)?),
             dummy_hash: Arc::new(dummy_hash),
         })
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
-        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let params = self.params.clone();
-        tokio::task::spawn_blocking(move || hash_blocking(&params, password.expose_secret()))
-            .await
-            .map_err(AppError::internal)?
+        self.pool
+            .run(move || hash_blocking(&params, password.expose_secret()))
+            .await?
             .map_err(AppError::internal)
     }
 
@@ -88,22 +155,22 @@ impl PasswordHasher {
         stored: Option<String>,
         password: SecretString,
     ) -> Result<bool, AppError> {
-        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
         let params = self.params.clone();
-        let matches = tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash)
-                .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-            anyhow::Ok(
-                argon2(&params)
-                    .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok(),
-            )
-        })
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+        let matches = self
+            .pool
+            .run(move || {
+                let parsed = PasswordHash::new(&hash)
+                    .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+                anyhow::Ok(
+                    argon2(&params)
+                        .verify_password(password.expose_secret().as_bytes(), &parsed)
+                        .is_ok(),
+                )
+            })
+            .await?
+            .map_err(AppError::internal)?;
         Ok(known && matches)
     }
 }
@@ -228,6 +295,18 @@ mod tests {
                 .await
                 .expect("verify")
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_lowest_priority() {
+        let pool = HashPool::start(1).expect("pool");
+        let nice = pool
+            .run(|| rustix::process::getpriority_process(Some(rustix::thread::gettid())))
+            .await
+            .expect("ran")
+            .expect("read");
+        assert_eq!(nice, 19);
     }
 
     #[test]

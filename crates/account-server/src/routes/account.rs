@@ -9,23 +9,54 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 
-use super::extract::{AppJson, Auth};
+use super::extract::{AppJson, Auth, Bearer};
 use crate::crypto;
 use crate::error::{AppError, AppResult};
 use crate::service::Services;
-use crate::service::account::UpdateOutcome;
+use crate::service::account::{AccountRead, AccountTag, UpdateOutcome};
 
 /// The account's ETag: its version and the balance, the two things that change it.
-fn etag(version: i64, balance_minor: i64) -> HeaderValue {
+fn etag(tag: AccountTag) -> HeaderValue {
+    let AccountTag {
+        version,
+        balance_minor,
+    } = tag;
     HeaderValue::from_str(&format!("\"{version}-{balance_minor}\""))
         .unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// The tags an `If-None-Match` names (`*` is any; tags of another shape match nothing).
+/// The comparison is weak, as RFC 9110 asks for `If-None-Match`: `W/"3-100"` is `"3-100"`.
+fn known_tags(headers: &HeaderMap) -> (Vec<AccountTag>, bool) {
+    let mut tags = Vec::new();
+    let mut any = false;
+    for tag in headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+    {
+        let tag = tag.strip_prefix("W/").unwrap_or(tag);
+        if tag == "*" {
+            any = true;
+        } else if let Some((v, b)) = tag.trim_matches('"').split_once('-')
+            && let (Ok(version), Ok(balance_minor)) = (v.parse(), b.parse())
+        {
+            tags.push(AccountTag {
+                version,
+                balance_minor,
+            });
+        }
+    }
+    (tags, any)
 }
 
 fn with_etag(view: &AccountView) -> Response {
     let mut response = Json(view).into_response();
     response
         .headers_mut()
-        .insert(ETAG, etag(view.version, view.balance.amount_minor));
+        .insert(ETAG, etag(AccountTag::of(view)));
     response
 }
 
@@ -36,22 +67,18 @@ fn with_etag(view: &AccountView) -> Response {
               (status = 401, body = ErrorBody)))]
 pub async fn get_account(
     State(s): State<Services>,
-    Auth(caller): Auth,
+    Bearer(token): Bearer,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let current = etag(caller.user.version, caller.user.balance_minor);
-    let unchanged = headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim() == current || tag.trim() == "*");
-    if unchanged {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        response.headers_mut().insert(ETAG, current);
-        return Ok(response);
+    let (known, any) = known_tags(&headers);
+    match s.read_account(&token, &known, any).await? {
+        AccountRead::Unchanged(tag) => {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            response.headers_mut().insert(ETAG, etag(tag));
+            Ok(response)
+        }
+        AccountRead::View(view) => Ok(with_etag(&view)),
     }
-    Ok(with_etag(&s.account_view(&caller.user).await?))
 }
 
 /// Updates language, region and notification preferences (partial). Send
@@ -126,4 +153,29 @@ pub async fn password_strength(
     AppJson(r): AppJson<PasswordStrengthRequest>,
 ) -> AppResult<Json<Strength>> {
     Ok(Json(s.password_strength(&caller.user, &r.password)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_names_tags_weak_or_strong_and_ignores_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            IF_NONE_MATCH,
+            HeaderValue::from_static("\"3-100\", W/\"4-50\""),
+        );
+        headers.append(IF_NONE_MATCH, HeaderValue::from_static("\"junk\", \"5\""));
+        let (tags, any) = known_tags(&headers);
+        let tag = |version, balance_minor| AccountTag {
+            version,
+            balance_minor,
+        };
+        assert_eq!(tags, [tag(3, 100), tag(4, 50)]);
+        assert!(!any);
+        let mut star = HeaderMap::new();
+        star.insert(IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(known_tags(&star).1);
+    }
 }

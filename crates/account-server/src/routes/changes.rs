@@ -51,7 +51,9 @@ pub async fn confirm_email_change(
     Auth(c): Auth,
     AppJson(r): AppJson<ConfirmCodeRequest>,
 ) -> AppResult<Json<AccountView>> {
-    Ok(Json(s.confirm_change(&c, ChangeKind::Email, &r.code).await?))
+    Ok(Json(
+        s.confirm_change(&c, ChangeKind::Email, &r.code).await?,
+    ))
 }
 
 /// Cancels the pending email change.
@@ -103,7 +105,9 @@ pub async fn confirm_phone_change(
     Auth(c): Auth,
     AppJson(r): AppJson<ConfirmCodeRequest>,
 ) -> AppResult<Json<AccountView>> {
-    Ok(Json(s.confirm_change(&c, ChangeKind::Phone, &r.code).await?))
+    Ok(Json(
+        s.confirm_change(&c, ChangeKind::Phone, &r.code).await?,
+    ))
 }
 
 /// Cancels the pending phone change.

@@ -60,6 +60,26 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     }
 }
 
+/// The bearer token of `Authorization: Bearer <token>`, not looked up yet.
+#[derive(Debug)]
+pub struct Bearer(pub String);
+
+impl<S: Sync> FromRequestParts<S> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .map(|t| Self(t.to_owned()))
+            .ok_or_else(AppError::unauthenticated)
+    }
+}
+
 /// The signed-in caller, from `Authorization: Bearer <token>`.
 #[derive(Debug)]
 pub struct Auth(pub Caller);
@@ -71,14 +91,7 @@ impl FromRequestParts<Services> for Auth {
         parts: &mut Parts,
         services: &Services,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128)
-            .ok_or_else(AppError::unauthenticated)?;
-        services.authenticate(token).await.map(Auth)
+        let Bearer(token) = Bearer::from_request_parts(parts, services).await?;
+        services.authenticate(&token).await.map(Auth)
     }
 }

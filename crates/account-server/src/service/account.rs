@@ -14,9 +14,7 @@ use account_model::dto::{
     PendingChangeView,
 };
 use account_model::i18n::Message;
-use account_model::{
-    ErrorCode, Owner, Password, Permission, PreferencesUpdate, Strength,
-};
+use account_model::{ErrorCode, Owner, Password, Permission, PreferencesUpdate, Strength};
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -26,6 +24,38 @@ use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
 use crate::store::{OutChannel, PendingChange, ReadTx, StoreError, StoredResponse, UserRecord};
+
+/// What tells one version of the account view from another: its version and the
+/// balance (the two things that change it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountTag {
+    pub version: i64,
+    pub balance_minor: i64,
+}
+
+impl AccountTag {
+    pub fn of(view: &AccountView) -> Self {
+        Self {
+            version: view.version,
+            balance_minor: view.balance.amount_minor,
+        }
+    }
+
+    fn of_user(user: &UserRecord) -> Self {
+        Self {
+            version: user.version,
+            balance_minor: user.balance_minor,
+        }
+    }
+}
+
+/// `GET /v1/account`'s answer.
+#[derive(Debug)]
+pub enum AccountRead {
+    /// The client's copy is current.
+    Unchanged(AccountTag),
+    View(Box<AccountView>),
+}
 
 /// The outcome of a preferences update, as the route sends it.
 #[derive(Debug)]
@@ -92,6 +122,25 @@ impl Services {
             pending_phone_change: phone.as_ref().map(|p| self.pending_view(p)),
             version: user.version,
         })
+    }
+
+    /// The account of the session behind `token`, unless the client's copy is one of
+    /// `known` (or `any` copy will do): the session check and the account in one read
+    /// transaction, the hottest path there is.
+    pub async fn read_account(
+        &self,
+        token: &str,
+        known: &[AccountTag],
+        any: bool,
+    ) -> AppResult<AccountRead> {
+        let mut tx = self.store.read().await?;
+        let caller = self.authenticate_in(&mut *tx, token).await?;
+        let tag = AccountTag::of_user(&caller.user);
+        if any || known.contains(&tag) {
+            return Ok(AccountRead::Unchanged(tag));
+        }
+        let view = self.account_view_in(&mut *tx, &caller.user).await?;
+        Ok(AccountRead::View(Box::new(view)))
     }
 
     pub async fn account_view(&self, user: &UserRecord) -> AppResult<AccountView> {

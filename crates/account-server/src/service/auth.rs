@@ -20,7 +20,7 @@ use super::Services;
 use crate::clock::from_millis;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
-use crate::store::{NewSession, SessionRecord, Throttle, UserRecord};
+use crate::store::{NewSession, ReadTx, SessionRecord, Throttle, UserRecord};
 
 /// A session's last use is written at most this often, to spare a write per request.
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -187,14 +187,14 @@ impl Services {
 
     /// The caller behind a bearer token, or `unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> AppResult<Caller> {
+        let mut tx = self.store.read().await?;
+        self.authenticate_in(&mut *tx, token).await
+    }
+
+    /// [`Services::authenticate`] within a read the caller goes on with.
+    pub async fn authenticate_in(&self, tx: &mut dyn ReadTx, token: &str) -> AppResult<Caller> {
         let hash = crypto::token_hash(token);
-        let cutoff = self.idle_cutoff();
-        let found = self
-            .store
-            .read()
-            .await?
-            .session_by_token(&hash, cutoff)
-            .await?;
+        let found = tx.session_by_token(&hash, self.idle_cutoff()).await?;
         let (session, user) = found.ok_or_else(AppError::unauthenticated)?;
         let now = self.now_ms();
         if session.last_seen_at < now - TOUCH_EVERY_MS {

@@ -86,7 +86,8 @@ pub async fn evaluate_low_balance(
                 threshold_minor: threshold,
                 currency,
             };
-            routed.messages += send_on(tx, &user, &user.low_balance_channels, &message, now).await?;
+            routed.messages +=
+                send_on(tx, &user, &user.low_balance_channels, &message, now).await?;
             if user.low_balance_channels.contains(Channel::Desktop) {
                 tx.insert_event(
                     &NewEvent {

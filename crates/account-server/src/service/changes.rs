@@ -16,9 +16,7 @@ use super::auth::Caller;
 use super::notify;
 use crate::crypto;
 use crate::error::{AppError, AppResult};
-use crate::store::{
-    NewPendingChange, OutChannel, StoreError, StoreResult, UserRecord, WriteTx,
-};
+use crate::store::{NewPendingChange, OutChannel, StoreError, StoreResult, UserRecord, WriteTx};
 
 /// A checked new value for a pending change.
 #[derive(Debug, Clone)]
@@ -154,7 +152,12 @@ impl Services {
     }
 
     /// The pending change `kind` of the user, just written.
-    async fn pending_now(&self, tx: &mut dyn WriteTx, user_id: i64, kind: ChangeKind) -> AppResult<PendingChangeView> {
+    async fn pending_now(
+        &self,
+        tx: &mut dyn WriteTx,
+        user_id: i64,
+        kind: ChangeKind,
+    ) -> AppResult<PendingChangeView> {
         let pending = tx
             .pending_change(user_id, kind)
             .await?
@@ -176,7 +179,9 @@ impl Services {
         if let Target::Email(email) = &target
             && tx.email_taken(email).await?
         {
-            return Err(email_taken("another account already uses this email address"));
+            return Err(email_taken(
+                "another account already uses this email address",
+            ));
         }
         self.check_send_allowed(&mut *tx, user.id, target.kind(), now)
             .await?;
@@ -244,7 +249,8 @@ impl Services {
             return Err(no_pending(kind));
         };
         let target = Target::stored(kind, &pending.target)?;
-        self.check_send_allowed(&mut *tx, user.id, kind, now).await?;
+        self.check_send_allowed(&mut *tx, user.id, kind, now)
+            .await?;
         self.send_code(&mut *tx, user, &target, now).await?;
         let view = self.pending_now(&mut *tx, user.id, kind).await?;
         tx.commit().await?;

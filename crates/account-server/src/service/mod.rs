@@ -31,9 +31,13 @@ use crate::config::Config;
 use crate::crypto::{CodeHasher, PasswordHasher};
 use crate::store::{Store, Wakers};
 
-/// Everything the services need; cheap to clone (all shared).
+/// Everything the services need; one shared allocation, so a clone (axum makes one per
+/// request) is one reference count.
 #[derive(Debug, Clone)]
-pub struct Services {
+pub struct Services(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
@@ -52,6 +56,14 @@ pub struct Services {
     pub instance: Arc<str>,
 }
 
+impl std::ops::Deref for Services {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl Services {
     pub fn new(store: Store, config: Arc<Config>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let hasher = PasswordHasher::new(&config.argon2, config.limits.hash_concurrency)?;
@@ -59,7 +71,7 @@ impl Services {
         let sms_countries = Arc::new(config.sms_countries()?);
         let mut id = [0u8; 4];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             store,
             config,
             clock,
@@ -69,8 +81,12 @@ impl Services {
             wakers: Wakers::default(),
             events: Arc::new(events::EventHub::default()),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
-            instance: id.iter().map(|b| format!("{b:02x}")).collect::<String>().into(),
-        })
+            instance: id
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into(),
+        })))
     }
 
     /// Tells the delivery worker and the event pump that something was committed.

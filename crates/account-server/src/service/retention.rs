@@ -46,7 +46,10 @@ impl Services {
 }
 
 /// Runs the job every `retention.interval_secs` until `shutdown`.
-pub fn spawn(services: Services, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    services: Services,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let every = Duration::from_secs(services.config.retention.interval_secs);
         loop {

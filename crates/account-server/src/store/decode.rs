@@ -99,8 +99,7 @@ pub(crate) fn user(row: &impl Columns, at: usize) -> StoreResult<UserRecord> {
             .map_err(|e| corrupt("users.phone", e))?,
         role: Role::parse(&row.text(at + 7)?).map_err(|e| corrupt("users.role", e))?,
         password_hash: row.text(at + 8)?,
-        language: Language::parse(&row.text(at + 9)?)
-            .map_err(|e| corrupt("users.language", e))?,
+        language: Language::parse(&row.text(at + 9)?).map_err(|e| corrupt("users.language", e))?,
         country: row
             .opt_text(at + 10)?
             .map(|c| Country::parse(&c))
@@ -109,7 +108,11 @@ pub(crate) fn user(row: &impl Columns, at: usize) -> StoreResult<UserRecord> {
         time_zone: TimeZone::parse(&row.text(at + 11)?)
             .map_err(|e| corrupt("users.time_zone", e))?,
         region_configured: row.flag(at + 12)?,
-        contact_imports: channels(13, NoticeKind::ContactImports, "users.notify_contact_imports")?,
+        contact_imports: channels(
+            13,
+            NoticeKind::ContactImports,
+            "users.notify_contact_imports",
+        )?,
         billing: channels(14, NoticeKind::Billing, "users.notify_billing")?,
         low_balance_enabled: row.flag(at + 15)?,
         low_balance_threshold: Threshold::parse(row.int(at + 16)?)
@@ -124,7 +127,8 @@ pub(crate) fn currency(raw: &str) -> StoreResult<Currency> {
     Currency::parse(raw).map_err(|e| corrupt("organizations.currency", e))
 }
 
-pub(crate) const SESSION_COLUMNS: &str = "s.id, s.user_id, s.device_name, s.created_at, s.last_seen_at";
+pub(crate) const SESSION_COLUMNS: &str =
+    "s.id, s.user_id, s.device_name, s.created_at, s.last_seen_at";
 
 pub(crate) fn session(row: &impl Columns) -> StoreResult<SessionRecord> {
     Ok(SessionRecord {
@@ -142,7 +146,8 @@ pub(crate) const PENDING_COLUMNS: &str =
 pub(crate) fn pending(row: &impl Columns) -> StoreResult<PendingChange> {
     let purpose = row.text(0)?;
     Ok(PendingChange {
-        kind: ChangeKind::parse(&purpose).ok_or_else(|| corrupt("verifications.purpose", &purpose))?,
+        kind: ChangeKind::parse(&purpose)
+            .ok_or_else(|| corrupt("verifications.purpose", &purpose))?,
         target: row.text(1)?,
         code_hash: row.bytes(2)?,
         expires_at: row.int(3)?,

@@ -24,8 +24,8 @@
 //! - Instants are milliseconds since the Unix epoch (UTC), as `i64`.
 
 mod decode;
-mod records;
 pub mod postgres;
+mod records;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -249,10 +249,13 @@ pub trait WriteTx: ReadTx {
     async fn put_pending_change(&mut self, change: &NewPendingChange<'_>) -> StoreResult<()>;
     /// Counts a wrong code; returns the count.
     async fn add_code_failure(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<i64>;
-    async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind)
-    -> StoreResult<bool>;
-    async fn record_code_send(&mut self, user_id: i64, kind: ChangeKind, now: i64)
-    -> StoreResult<()>;
+    async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<bool>;
+    async fn record_code_send(
+        &mut self,
+        user_id: i64,
+        kind: ChangeKind,
+        now: i64,
+    ) -> StoreResult<()>;
 
     // idempotency, balance, alerts
     async fn store_response(

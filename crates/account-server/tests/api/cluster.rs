@@ -113,7 +113,10 @@ async fn a_stream_on_one_instance_receives_what_writes_through_the_other_caused(
     let mut laptop_on_a = cluster.events(0, &laptop, None).await;
 
     cluster.adjust(1, -250, "through-b").await;
-    let balance = on_a.next_named("balance_changed", WAIT).await.expect("balance");
+    let balance = on_a
+        .next_named("balance_changed", WAIT)
+        .await
+        .expect("balance");
     assert_eq!(balance.data["amountMinor"], 9_750);
 
     let version = cluster.a.account(&ana.token).await.body["version"].clone();
@@ -127,11 +130,20 @@ async fn a_stream_on_one_instance_receives_what_writes_through_the_other_caused(
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
-    let account = on_a.next_named("account_changed", WAIT).await.expect("account");
+    let account = on_a
+        .next_named("account_changed", WAIT)
+        .await
+        .expect("account");
     assert_eq!(account.data["version"], changed.body["version"]);
 
     cluster
-        .request(1, Method::POST, "/v1/sessions/revoke-others", Some(&ana.token), None)
+        .request(
+            1,
+            Method::POST,
+            "/v1/sessions/revoke-others",
+            Some(&ana.token),
+            None,
+        )
         .await;
     let revoked = laptop_on_a
         .next_named("session_revoked", WAIT)
@@ -254,7 +266,10 @@ async fn many_writers_on_both_instances_reach_every_stream_once_in_order_and_res
     let total = WRITERS * EACH;
     let mut via_a_then_b = Vec::new();
     while via_a_then_b.len() < total / 2 {
-        let e = on_a.next_named("balance_changed", WAIT).await.expect("event on A");
+        let e = on_a
+            .next_named("balance_changed", WAIT)
+            .await
+            .expect("event on A");
         via_a_then_b.push(e.id.expect("id"));
     }
     drop(on_a);
@@ -269,7 +284,10 @@ async fn many_writers_on_both_instances_reach_every_stream_once_in_order_and_res
     }
     let mut via_b = Vec::new();
     while via_b.len() < total {
-        let e = on_b.next_named("balance_changed", WAIT).await.expect("event on B");
+        let e = on_b
+            .next_named("balance_changed", WAIT)
+            .await
+            .expect("event on B");
         via_b.push(e.id.expect("id"));
     }
     for w in writers {
@@ -352,7 +370,10 @@ async fn a_killed_listener_reconnects_and_catches_up_on_what_it_missed() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(new.is_some_and(|pid| pid != old), "A listens again, on a new connection");
+    assert!(
+        new.is_some_and(|pid| pid != old),
+        "A listens again, on a new connection"
+    );
     // And it hears B again.
     cluster.adjust(1, -1, "after-reconnect").await;
     assert!(on_a.next_named("balance_changed", WAIT).await.is_some());
@@ -430,8 +451,17 @@ async fn ten_parallel_wrong_passwords_over_both_instances_check_exactly_five() {
 
     let replies = cluster
         .parallel(10, |client, base, i| async move {
-            let body = json!({ "email": "ana@example.com", "password": format!("wrong guess {i}") });
-            request_at(&client, &base, Method::POST, "/v1/sessions", None, Some(body)).await
+            let body =
+                json!({ "email": "ana@example.com", "password": format!("wrong guess {i}") });
+            request_at(
+                &client,
+                &base,
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(body),
+            )
+            .await
         })
         .await;
 
@@ -448,7 +478,10 @@ async fn the_resend_cooldown_and_the_hourly_cap_hold_over_both_instances() {
     })
     .await;
     let ana = cluster.a.user(Role::Member, "ana@example.com").await;
-    let started = cluster.a.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    let started = cluster
+        .a
+        .email_change(&ana.token, "new@example.com", PASSWORD)
+        .await;
     assert_eq!(started.status, StatusCode::ACCEPTED);
     cluster.a.clock.advance(chrono::Duration::seconds(61));
 
@@ -469,7 +502,11 @@ async fn the_resend_cooldown_and_the_hourly_cap_hold_over_both_instances() {
         }
     };
     let codes_after_cooldown = codes(&cluster.parallel(6, resend(ana.token.clone())).await);
-    assert_eq!(count(&codes_after_cooldown, ""), 1, "{codes_after_cooldown:?}");
+    assert_eq!(
+        count(&codes_after_cooldown, ""),
+        1,
+        "{codes_after_cooldown:?}"
+    );
     assert_eq!(count(&codes_after_cooldown, "resend_too_soon"), 5);
 
     // Three more windows of the cooldown: three more sends, then the cap (5 an hour).
@@ -480,7 +517,10 @@ async fn the_resend_cooldown_and_the_hourly_cap_hold_over_both_instances() {
         let refused = count(&round, "resend_too_soon") + count(&round, "send_limit_reached");
         assert!(sent <= 1 && sent + refused == 4, "{round:?}");
     }
-    let sends = cluster.a.outbox_kind("new@example.com", "email_change_code").await;
+    let sends = cluster
+        .a
+        .outbox_kind("new@example.com", "email_change_code")
+        .await;
     assert_eq!(sends.len(), 5, "exactly the hourly cap went out");
 }
 
@@ -493,7 +533,15 @@ async fn one_idempotency_key_applies_once_over_both_instances() {
         .parallel(8, move |client, base, _| async move {
             let path = format!("/v1/service/organizations/{org}/balance-adjustments");
             let body = json!({ "amountMinor": -700, "idempotencyKey": "invoice-42" });
-            request_at(&client, &base, Method::POST, &path, Some(SERVICE_TOKEN), Some(body)).await
+            request_at(
+                &client,
+                &base,
+                Method::POST,
+                &path,
+                Some(SERVICE_TOKEN),
+                Some(body),
+            )
+            .await
         })
         .await;
 
@@ -527,12 +575,23 @@ async fn fifty_charges_over_both_instances_alert_once_per_user_and_channel() {
         .parallel(50, move |client, base, i| async move {
             let path = format!("/v1/service/organizations/{org}/balance-adjustments");
             let body = json!({ "amountMinor": -200, "idempotencyKey": format!("c{i}") });
-            request_at(&client, &base, Method::POST, &path, Some(SERVICE_TOKEN), Some(body)).await
+            request_at(
+                &client,
+                &base,
+                Method::POST,
+                &path,
+                Some(SERVICE_TOKEN),
+                Some(body),
+            )
+            .await
         })
         .await;
     assert!(replies.iter().all(|r| r.status == StatusCode::OK));
 
-    let emails = cluster.a.outbox_kind("bea@example.com", "low_balance").await;
+    let emails = cluster
+        .a
+        .outbox_kind("bea@example.com", "low_balance")
+        .await;
     let sms = cluster.a.outbox_kind("+34600123456", "low_balance").await;
     assert_eq!((emails.len(), sms.len()), (1, 1), "one alert per channel");
     let desktop = stream
@@ -559,10 +618,22 @@ async fn two_owners_demoting_each_other_through_different_instances_leave_one_ow
         let (o1, o2) = (olivia.clone(), oscar.clone());
         let replies = cluster
             .parallel(2, move |client, base, i| {
-                let (me, other) = if i == 0 { (o1.clone(), o2.clone()) } else { (o2.clone(), o1.clone()) };
+                let (me, other) = if i == 0 {
+                    (o1.clone(), o2.clone())
+                } else {
+                    (o2.clone(), o1.clone())
+                };
                 async move {
                     let path = format!("/v1/organization/members/{}/role", other.id);
-                    request_at(&client, &base, Method::PUT, &path, Some(&me.token), Some(json!({ "role": "admin" }))).await
+                    request_at(
+                        &client,
+                        &base,
+                        Method::PUT,
+                        &path,
+                        Some(&me.token),
+                        Some(json!({ "role": "admin" })),
+                    )
+                    .await
                 }
             })
             .await;
@@ -575,7 +646,11 @@ async fn two_owners_demoting_each_other_through_different_instances_leave_one_ow
             .collect();
         assert_eq!(owners.len(), 1, "round {round}: {:?}", codes(&replies));
         // The one left makes the other owner again for the next round.
-        let (left, demoted) = if owners[0]["userId"] == olivia.id { (&olivia, &oscar) } else { (&oscar, &olivia) };
+        let (left, demoted) = if owners[0]["userId"] == olivia.id {
+            (&olivia, &oscar)
+        } else {
+            (&oscar, &olivia)
+        };
         let back = cluster.a.set_role(&left.token, demoted.id, "owner").await;
         assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
     }

@@ -4,8 +4,7 @@
 use account_model::dto::StreamEvent;
 use account_model::{ChangeKind, Email, Language, PrefChange, PrefField, Role};
 use account_server::store::{
-    NewEvent, NewMessage, NewPendingChange, NewUser, OutChannel, Store, StoreError,
-    StoredResponse,
+    NewEvent, NewMessage, NewPendingChange, NewUser, OutChannel, Store, StoreError, StoredResponse,
 };
 use account_server::testing::TestDatabase;
 

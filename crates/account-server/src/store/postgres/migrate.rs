@@ -31,7 +31,10 @@ async fn apply(client: &Object, lock: i64) -> StoreResult<usize> {
         )
         .await?;
     let current: i32 = client
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
         .await?
         .try_get(0)?;
     let known = MIGRATIONS.len() as i32;

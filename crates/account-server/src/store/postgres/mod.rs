@@ -347,7 +347,10 @@ impl WriteTx for PgTx {
         let stmt = client
             .prepare_cached("SELECT pg_try_advisory_xact_lock($1)")
             .await?;
-        Ok(client.query_one(&stmt, &[&lock_id(key)]).await?.try_get(0)?)
+        Ok(client
+            .query_one(&stmt, &[&lock_id(key)])
+            .await?
+            .try_get(0)?)
     }
     async fn lock_user(&mut self, id: i64) -> StoreResult<bool> {
         users::lock(self.client()?, id).await
@@ -429,11 +432,7 @@ impl WriteTx for PgTx {
     async fn add_code_failure(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<i64> {
         codes::add_failure(self.client()?, user_id, kind).await
     }
-    async fn delete_pending_change(
-        &mut self,
-        user_id: i64,
-        kind: ChangeKind,
-    ) -> StoreResult<bool> {
+    async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<bool> {
         codes::delete(self.client()?, user_id, kind).await
     }
     async fn record_code_send(

@@ -18,9 +18,11 @@ pub(super) async fn insert_organization(
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .await?;
-    Ok(c.query_one(&stmt, &[&name, &currency, &balance_minor, &now])
-        .await?
-        .try_get(0)?)
+    Ok(
+        c.query_one(&stmt, &[&name, &currency, &balance_minor, &now])
+            .await?
+            .try_get(0)?,
+    )
 }
 
 /// The organization; with `lock`, its row stays locked until the transaction ends.

@@ -13,8 +13,11 @@ pub(super) async fn insert(c: &Client, s: &NewSession<'_>, now: i64) -> StoreRes
              VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .await?;
-    c.execute(&stmt, &[&s.id, &s.user_id, &s.token_hash, &s.device_name, &now])
-        .await?;
+    c.execute(
+        &stmt,
+        &[&s.id, &s.user_id, &s.token_hash, &s.device_name, &now],
+    )
+    .await?;
     Ok(())
 }
 

@@ -8,11 +8,7 @@ use super::Client;
 use crate::store::decode::{self, USER_COLUMNS as COLUMNS, USER_FROM as FROM, column};
 use crate::store::{NewEvent, NewUser, StoreError, StoreResult, UserRecord};
 
-async fn one(
-    c: &Client,
-    sql: &str,
-    param: &(dyn ToSql + Sync),
-) -> StoreResult<Option<UserRecord>> {
+async fn one(c: &Client, sql: &str, param: &(dyn ToSql + Sync)) -> StoreResult<Option<UserRecord>> {
     let stmt = c.prepare_cached(sql).await?;
     c.query_opt(&stmt, &[param])
         .await?
@@ -21,7 +17,12 @@ async fn one(
 }
 
 pub(super) async fn by_id(c: &Client, id: i64) -> StoreResult<Option<UserRecord>> {
-    one(c, &format!("SELECT {COLUMNS} FROM {FROM} WHERE u.id = $1"), &id).await
+    one(
+        c,
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE u.id = $1"),
+        &id,
+    )
+    .await
 }
 
 pub(super) async fn by_email(c: &Client, email: &Email) -> StoreResult<Option<UserRecord>> {
@@ -41,7 +42,9 @@ pub(super) async fn lock(c: &Client, id: i64) -> StoreResult<bool> {
 }
 
 pub(super) async fn email_taken(c: &Client, email: &Email) -> StoreResult<bool> {
-    let stmt = c.prepare_cached("SELECT 1 FROM users WHERE email = $1").await?;
+    let stmt = c
+        .prepare_cached("SELECT 1 FROM users WHERE email = $1")
+        .await?;
     Ok(c.query_opt(&stmt, &[&email.as_str()]).await?.is_some())
 }
 

@@ -54,6 +54,15 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(128);
+    // The query planner stability guarantee: a plan is fixed when a statement is
+    // prepared. Without it, a statement whose plan looked at a bound value (most
+    // joins, LIMIT ?) is expired whenever its bindings are cleared — which rusqlite
+    // does each time a cached statement goes back to the cache — and is parsed and
+    // planned again at its next step: measured, every statement of every request.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -286,7 +295,10 @@ impl Drop for SqliteTx {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy))
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy)
+    )
 }
 
 /// Starts the write transaction, waiting (asynchronously) while another process holds
@@ -357,7 +369,8 @@ impl Backend for SqliteStore {
                 }
             };
             let version = |c: &Connection| -> Option<i64> {
-                c.pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+                c.pragma_query_value(None, "data_version", |r| r.get(0))
+                    .ok()
             };
             let mut last = version(&conn);
             loop {
@@ -569,11 +582,7 @@ impl WriteTx for SqliteTx {
     async fn add_code_failure(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<i64> {
         codes::add_failure(self.conn()?, user_id, kind)
     }
-    async fn delete_pending_change(
-        &mut self,
-        user_id: i64,
-        kind: ChangeKind,
-    ) -> StoreResult<bool> {
+    async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<bool> {
         codes::delete(self.conn()?, user_id, kind)
     }
     async fn record_code_send(
@@ -661,9 +670,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn cached_statements_are_not_prepared_again_when_their_values_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(dir.path().join("a.db"))
+            .await
+            .expect("open");
+        let conn = store.shared.take_reader().expect("reader");
+        let sql = format!(
+            "SELECT {} FROM {} WHERE u.id = ?1",
+            crate::store::decode::USER_COLUMNS,
+            crate::store::decode::USER_FROM
+        );
+        for id in 0..5_i64 {
+            let mut stmt = conn.prepare_cached(&sql).expect("prepared");
+            let mut rows = stmt.query([id]).expect("ran");
+            while rows.next().expect("row").is_some() {}
+        }
+        let stmt = conn.prepare_cached(&sql).expect("cached");
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    #[tokio::test]
     async fn a_reader_goes_back_to_the_pool_after_its_transaction() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = SqliteStore::open(dir.path().join("a.db")).await.expect("open");
+        let store = SqliteStore::open(dir.path().join("a.db"))
+            .await
+            .expect("open");
         for _ in 0..3 {
             let mut tx = store.read().await.expect("read");
             tx.session_by_token(b"none", 0).await.expect("query");

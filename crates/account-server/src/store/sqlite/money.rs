@@ -70,7 +70,14 @@ pub(super) fn apply_adjustment(
          (organization_id, idempotency_key, amount_minor, balance_after, description, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![organization_id, key, amount_minor, balance_after, description, now])?;
+    .execute(params![
+        organization_id,
+        key,
+        amount_minor,
+        balance_after,
+        description,
+        now
+    ])?;
     Ok(Adjustment {
         id: conn.last_insert_rowid(),
         organization_id,

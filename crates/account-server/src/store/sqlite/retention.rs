@@ -33,10 +33,7 @@ pub(super) fn prune(conn: &Connection, rules: &Retention, now: i64) -> StoreResu
              WHERE kind IN (?3, ?4) AND created_at <= ?1 AND body <> ?2",
             &[&code_expired, &EXPIRED_CODE_BODY, &email_code, &phone_code],
         )?,
-        pending_changes: run(
-            "DELETE FROM verifications WHERE expires_at <= ?1",
-            &[&now],
-        )?,
+        pending_changes: run("DELETE FROM verifications WHERE expires_at <= ?1", &[&now])?,
         events: run(
             "DELETE FROM events WHERE id <= (SELECT coalesce(max(id), 0) FROM events) - ?1",
             &[&rules.events_kept],

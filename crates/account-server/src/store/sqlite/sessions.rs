@@ -35,8 +35,10 @@ pub(super) fn by_token(
 
 /// Records use; the caller skips it when the session was used in the last minute.
 pub(super) fn touch(conn: &Connection, id: &str, now: i64) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2")?
-        .execute(params![id, now])?;
+    conn.prepare_cached(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
+    )?
+    .execute(params![id, now])?;
     Ok(())
 }
 
@@ -64,7 +66,12 @@ pub(super) fn is_live(conn: &Connection, id: &str, idle_cutoff: i64) -> StoreRes
         .is_some())
 }
 
-fn announce_revoked(conn: &Connection, user_id: i64, session_id: &str, now: i64) -> StoreResult<()> {
+fn announce_revoked(
+    conn: &Connection,
+    user_id: i64,
+    session_id: &str,
+    now: i64,
+) -> StoreResult<()> {
     let organization_id: i64 = conn
         .prepare_cached("SELECT organization_id FROM users WHERE id = ?1")?
         .query_row([user_id], |r| r.get(0))?;

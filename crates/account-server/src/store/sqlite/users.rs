@@ -57,9 +57,7 @@ pub(super) fn members(conn: &Connection, organization_id: i64) -> StoreResult<Ve
 
 pub(super) fn count_owners(conn: &Connection, organization_id: i64) -> StoreResult<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM users WHERE organization_id = ?1 AND role = 'owner'",
-        )?
+        .prepare_cached("SELECT count(*) FROM users WHERE organization_id = ?1 AND role = 'owner'")?
         .query_row([organization_id], |r| r.get(0))?)
 }
 
