@@ -23,7 +23,9 @@ use super::auth::Caller;
 use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
-use crate::store::{OutChannel, PendingChange, ReadTx, StoreError, StoredResponse, UserRecord};
+use crate::store::{
+    OutChannel, PendingChange, PendingChanges, ReadTx, StoreError, StoredResponse, UserRecord,
+};
 
 /// What tells one version of the account view from another: its version and the
 /// balance (the two things that change it).
@@ -84,12 +86,17 @@ impl Services {
         tx: &mut dyn ReadTx,
         user: &UserRecord,
     ) -> AppResult<AccountView> {
-        let now = self.now_ms();
         let pending = tx.pending_changes(user.id).await?;
+        Ok(self.account_view_of(user, pending))
+    }
+
+    /// The account view of `user` with their `pending` changes.
+    fn account_view_of(&self, user: &UserRecord, pending: PendingChanges) -> AccountView {
+        let now = self.now_ms();
         let live = |p: Option<PendingChange>| p.filter(|p| p.expires_at > now);
         let (email, phone) = (live(pending.email), live(pending.phone));
         let billing = user.role.can(Permission::ViewBilling);
-        Ok(AccountView {
+        AccountView {
             id: user.id,
             name: user.name.clone(),
             email: user.email.clone(),
@@ -121,7 +128,7 @@ impl Services {
             pending_email_change: email.as_ref().map(|p| self.pending_view(p)),
             pending_phone_change: phone.as_ref().map(|p| self.pending_view(p)),
             version: user.version,
-        })
+        }
     }
 
     /// The account of the session behind `token`, unless the client's copy is one of
@@ -133,14 +140,22 @@ impl Services {
         known: &[AccountTag],
         any: bool,
     ) -> AppResult<AccountRead> {
-        let mut tx = self.store.read().await?;
-        let caller = self.authenticate_in(&mut *tx, token).await?;
-        let tag = AccountTag::of_user(&caller.user);
+        let hash = crate::crypto::token_hash(token);
+        let found = self
+            .store
+            .read()
+            .await?
+            .account_by_token(&hash, self.idle_cutoff())
+            .await?;
+        let (session, user, pending) = found.ok_or_else(AppError::unauthenticated)?;
+        self.touch_when_due(&session).await?;
+        let tag = AccountTag::of_user(&user);
         if any || known.contains(&tag) {
             return Ok(AccountRead::Unchanged(tag));
         }
-        let view = self.account_view_in(&mut *tx, &caller.user).await?;
-        Ok(AccountRead::View(Box::new(view)))
+        Ok(AccountRead::View(Box::new(
+            self.account_view_of(&user, pending),
+        )))
     }
 
     pub async fn account_view(&self, user: &UserRecord) -> AppResult<AccountView> {

@@ -196,16 +196,22 @@ impl Services {
         let hash = crypto::token_hash(token);
         let found = tx.session_by_token(&hash, self.idle_cutoff()).await?;
         let (session, user) = found.ok_or_else(AppError::unauthenticated)?;
+        self.touch_when_due(&session).await?;
+        Ok(Caller {
+            session_id: session.id,
+            user,
+        })
+    }
+
+    /// Records the session's use, at most once a minute.
+    pub(crate) async fn touch_when_due(&self, session: &SessionRecord) -> AppResult<()> {
         let now = self.now_ms();
         if session.last_seen_at < now - TOUCH_EVERY_MS {
             let mut tx = self.store.write().await?;
             tx.touch_session(&session.id, now).await?;
             tx.commit().await?;
         }
-        Ok(Caller {
-            session_id: session.id,
-            user,
-        })
+        Ok(())
     }
 
     pub async fn sign_out(&self, caller: &Caller) -> AppResult<()> {

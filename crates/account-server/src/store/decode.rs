@@ -144,16 +144,60 @@ pub(crate) const PENDING_COLUMNS: &str =
     "purpose, target, code_hash, expires_at, last_sent_at, failed_attempts";
 
 pub(crate) fn pending(row: &impl Columns) -> StoreResult<PendingChange> {
-    let purpose = row.text(0)?;
+    pending_at(row, 0)
+}
+
+/// A pending change whose columns start at `at`.
+fn pending_at(row: &impl Columns, at: usize) -> StoreResult<PendingChange> {
+    let purpose = row.text(at)?;
     Ok(PendingChange {
         kind: ChangeKind::parse(&purpose)
             .ok_or_else(|| corrupt("verifications.purpose", &purpose))?,
-        target: row.text(1)?,
-        code_hash: row.bytes(2)?,
-        expires_at: row.int(3)?,
-        last_sent_at: row.int(4)?,
-        failed_attempts: row.int(5)?,
+        target: row.text(at + 1)?,
+        code_hash: row.bytes(at + 2)?,
+        expires_at: row.int(at + 3)?,
+        last_sent_at: row.int(at + 4)?,
+        failed_attempts: row.int(at + 5)?,
     })
+}
+
+/// The statement behind [`ReadTx::account_by_token`](super::ReadTx::account_by_token):
+/// the session, its user and their pending changes (one row per change, or one row
+/// with none); `p1` and `p2` are the engine's placeholders for the token hash and the
+/// idle cutoff.
+pub(crate) fn account_by_token_sql(p1: &str, p2: &str) -> String {
+    format!(
+        "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, v.purpose, v.target, v.code_hash, \
+         v.expires_at, v.last_sent_at, v.failed_attempts \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         JOIN organizations o ON o.id = u.organization_id \
+         LEFT JOIN verifications v ON v.user_id = u.id \
+         WHERE s.token_hash = {p1} AND s.revoked_at IS NULL AND s.last_seen_at >= {p2}"
+    )
+}
+
+/// Folds the rows of [`account_by_token_sql`] into the session, user and changes.
+#[derive(Default)]
+pub(crate) struct AccountRows(Option<(SessionRecord, UserRecord, super::PendingChanges)>);
+
+impl AccountRows {
+    pub(crate) fn add(&mut self, row: &impl Columns) -> StoreResult<()> {
+        const PENDING_AT: usize = 25;
+        let (_, _, pending) = match &mut self.0 {
+            Some(found) => found,
+            None => self
+                .0
+                .insert((session(row)?, user(row, 5)?, Default::default())),
+        };
+        if row.opt_text(PENDING_AT)?.is_some() {
+            pending.put(pending_at(row, PENDING_AT)?);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Option<(SessionRecord, UserRecord, super::PendingChanges)> {
+        self.0
+    }
 }
 
 pub(crate) const ADJUSTMENT_COLUMNS: &str =

@@ -129,6 +129,13 @@ pub trait ReadTx: Send {
         token_hash: &[u8],
         idle_cutoff: i64,
     ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    /// [`ReadTx::session_by_token`] and the user's pending changes, in one lookup: what
+    /// `GET /v1/account` needs.
+    async fn account_by_token(
+        &mut self,
+        token_hash: &[u8],
+        idle_cutoff: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>>;
     /// Most recently used first.
     async fn live_sessions(
         &mut self,

@@ -279,3 +279,38 @@ async fn the_feed_hands_out_committed_events_once_in_id_order(engine) {
     assert!(feed.next(10).await.expect("next").events.is_empty(), "nothing twice");
 }
 }
+
+engine_test! {
+async fn the_account_of_a_token_comes_with_its_pending_changes_in_one_lookup(engine) {
+    let (_database, store) = open(engine).await;
+    let (_, user) = seeded(&store).await;
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_session(
+        &account_server::store::NewSession { id: "s1", user_id: user, token_hash: b"hash-1", device_name: "d" },
+        100,
+    )
+    .await
+    .expect("session");
+    tx.commit().await.expect("commit");
+
+    let mut read = store.read().await.expect("read");
+    let (session, found, none) = read.account_by_token(b"hash-1", 0).await.expect("query").expect("found");
+    assert_eq!((session.id.as_str(), found.id), ("s1", user));
+    assert!(none.email.is_none() && none.phone.is_none());
+    assert!(read.account_by_token(b"hash-1", 101).await.expect("query").is_none(), "idle past the cutoff");
+    assert!(read.account_by_token(b"other", 0).await.expect("query").is_none());
+    drop(read);
+
+    let mut tx = store.write().await.expect("tx");
+    for (kind, target) in [(ChangeKind::Email, "new@example.com"), (ChangeKind::Phone, "+34600123456")] {
+        tx.put_pending_change(&NewPendingChange { user_id: user, kind, target, code_hash: b"h", now: 1, expires_at: 9 })
+            .await
+            .expect("pending");
+    }
+    tx.commit().await.expect("commit");
+    let mut read = store.read().await.expect("read");
+    let (_, _, both) = read.account_by_token(b"hash-1", 0).await.expect("query").expect("found");
+    assert_eq!(both.email.map(|p| p.target), Some("new@example.com".to_owned()));
+    assert_eq!(both.phone.map(|p| p.target), Some("+34600123456".to_owned()));
+}
+}

@@ -242,6 +242,13 @@ impl ReadTx for PgTx {
     ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
         sessions::by_token(self.client()?, token_hash, idle_cutoff).await
     }
+    async fn account_by_token(
+        &mut self,
+        token_hash: &[u8],
+        idle_cutoff: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
+        sessions::account_by_token(self.client()?, token_hash, idle_cutoff).await
+    }
     async fn live_sessions(
         &mut self,
         user_id: i64,

@@ -4,7 +4,9 @@ use account_model::dto::StreamEvent;
 
 use super::Client;
 use crate::store::decode::{self, SESSION_COLUMNS, USER_COLUMNS};
-use crate::store::{NewEvent, NewSession, SessionRecord, StoreResult, Throttle, UserRecord};
+use crate::store::{
+    NewEvent, NewSession, PendingChanges, SessionRecord, StoreResult, Throttle, UserRecord,
+};
 
 pub(super) async fn insert(c: &Client, s: &NewSession<'_>, now: i64) -> StoreResult<()> {
     let stmt = c
@@ -37,6 +39,21 @@ pub(super) async fn by_token(
         Some(row) => Ok(Some((decode::session(&row)?, decode::user(&row, 5)?))),
         None => Ok(None),
     }
+}
+
+pub(super) async fn account_by_token(
+    c: &Client,
+    token_hash: &[u8],
+    idle_cutoff: i64,
+) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
+    let stmt = c
+        .prepare_cached(&decode::account_by_token_sql("$1", "$2"))
+        .await?;
+    let mut account = decode::AccountRows::default();
+    for row in c.query(&stmt, &[&token_hash, &idle_cutoff]).await? {
+        account.add(&row)?;
+    }
+    Ok(account.finish())
 }
 
 pub(super) async fn touch(c: &Client, id: &str, now: i64) -> StoreResult<()> {

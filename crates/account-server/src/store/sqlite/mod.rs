@@ -421,6 +421,13 @@ impl ReadTx for SqliteTx {
     ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
         sessions::by_token(self.conn()?, token_hash, idle_cutoff)
     }
+    async fn account_by_token(
+        &mut self,
+        token_hash: &[u8],
+        idle_cutoff: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
+        sessions::account_by_token(self.conn()?, token_hash, idle_cutoff)
+    }
     async fn live_sessions(
         &mut self,
         user_id: i64,

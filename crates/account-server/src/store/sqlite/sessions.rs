@@ -4,7 +4,9 @@ use account_model::dto::StreamEvent;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::store::decode::{self, SESSION_COLUMNS, USER_COLUMNS};
-use crate::store::{NewEvent, NewSession, SessionRecord, StoreResult, Throttle, UserRecord};
+use crate::store::{
+    NewEvent, NewSession, PendingChanges, SessionRecord, StoreResult, Throttle, UserRecord,
+};
 
 pub(super) fn insert(conn: &Connection, s: &NewSession<'_>, now: i64) -> StoreResult<()> {
     conn.prepare_cached(
@@ -31,6 +33,20 @@ pub(super) fn by_token(
         })
         .optional()?
         .transpose()
+}
+
+pub(super) fn account_by_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    idle_cutoff: i64,
+) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
+    let mut stmt = conn.prepare_cached(&decode::account_by_token_sql("?1", "?2"))?;
+    let mut rows = stmt.query(params![token_hash, idle_cutoff])?;
+    let mut account = decode::AccountRows::default();
+    while let Some(row) = rows.next()? {
+        account.add(row)?;
+    }
+    Ok(account.finish())
 }
 
 /// Records use; the caller skips it when the session was used in the last minute.
