@@ -165,7 +165,7 @@ bench: deps
 	@pg=/tmp/account-settings-bench-pg; \
 	url=$$(PG_DURABLE=1 tests/pg-cluster.sh start $$pg 55434) || exit 1; \
 	trap "tests/pg-cluster.sh stop $$pg" EXIT; \
-	BENCH_POSTGRES_URL=$$url cargo bench -p server-bench --bench http
+	BENCH_POSTGRES_URL=$$url BENCH_POSTGRES_CA=$$pg/ca.crt cargo bench -p server-bench --bench http
 	cargo bench -p desktop-core --bench live_balance
 	cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol \
 	  -p account-desktop -p account-server -p minimal-window
@@ -190,7 +190,8 @@ test: lint
 	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
 	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
 	echo "PostgreSQL for the tests: $$url"; \
-	TEST_POSTGRES_URL=$$url keyctl session - cargo test --workspace --locked --no-fail-fast
+	TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt" \
+	  keyctl session - cargo test --workspace --locked --no-fail-fast
 
 openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current

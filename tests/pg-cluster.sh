@@ -4,7 +4,9 @@
 #
 #   tests/pg-cluster.sh start DIR PORT   installs PostgreSQL when missing (Debian's packages,
 #                                        without the system cluster), creates DIR, starts the
-#                                        server on 127.0.0.1:PORT and prints its admin URL
+#                                        server on 127.0.0.1:PORT and prints its admin URL;
+#                                        it speaks TLS with a certificate for 127.0.0.1 signed
+#                                        by a CA made for the run: DIR/ca.crt
 #   tests/pg-cluster.sh stop DIR         stops it and deletes DIR
 #
 # As root the server runs as the `postgres` user (PostgreSQL refuses to run as root).
@@ -49,10 +51,22 @@ case "$cmd" in
     if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
     chmod 700 "$dir"
     as_owner "$bin/initdb" -D "$dir" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+    # A CA of its own and a server certificate for 127.0.0.1 (PostgreSQL wants the key
+    # readable by its owner only).
+    command -v openssl >/dev/null || { echo "openssl is needed for the test cluster's TLS" >&2; exit 1; }
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -subj "/CN=account-settings test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+      -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+      -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+    chmod 600 "$dir/server.key"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir/server.key" "$dir/server.crt"; fi
     durable=off
     [ "${PG_DURABLE:-0}" = 1 ] && durable=on
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=$durable -c full_page_writes=$durable" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=$durable -c full_page_writes=$durable -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn stored_numbers_are_read_back_by_shape_only() {
         let phone = PhoneNumber::parse("+34 600 12 34 56").expect("valid");
-        assert_eq!(PhoneNumber::from_stored(phone.as_str()).expect("stored"), phone);
+        assert_eq!(
+            PhoneNumber::from_stored(phone.as_str()).expect("stored"),
+            phone
+        );
         for bad in ["", "+", "34600123456", "+34 600", "+3460012345678901"] {
             assert_eq!(
                 PhoneNumber::from_stored(bad).expect_err(bad).code,

@@ -167,7 +167,9 @@ impl PreferencesUpdate {
 }
 
 fn channels(kind: NoticeKind, list: &Option<Vec<String>>) -> Result<Option<Channels>, ParseError> {
-    list.as_deref().map(|l| Channels::parse(kind, l)).transpose()
+    list.as_deref()
+        .map(|l| Channels::parse(kind, l))
+        .transpose()
 }
 
 impl TryFrom<&UpdatePreferencesRequest> for PreferencesUpdate {

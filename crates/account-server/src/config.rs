@@ -96,8 +96,10 @@ pub struct Limits {
     /// First retry delay; doubled per try, capped at 10 minutes.
     pub delivery_backoff_secs: i64,
     /// A message being sent is taken back for another try after this long (a crash
-    /// mid-send resends at most that message, once).
+    /// mid-send resends at most the messages then in flight, once).
     pub delivery_lease_secs: i64,
+    /// Messages an instance sends at once (each sender claims one at a time).
+    pub delivery_concurrency: usize,
     /// Comment lines on the event stream so dead connections are noticed.
     pub heartbeat_secs: u64,
     /// Wrong passwords are counted over this window: a counter that has not moved for
@@ -122,6 +124,7 @@ impl Default for Limits {
             delivery_max_attempts: 8,
             delivery_backoff_secs: 5,
             delivery_lease_secs: 60,
+            delivery_concurrency: 4,
             heartbeat_secs: 15,
             failure_window_secs: 24 * 3600,
         }
@@ -192,6 +195,10 @@ pub struct Config {
     /// PostgreSQL: how often an instance also looks for other instances' writes on its
     /// own, should a notification have been lost (milliseconds).
     pub database_listen_fallback_ms: u64,
+    /// PostgreSQL: PEM file of the CA certificates the database server's certificate is
+    /// checked against (instead of the Mozilla roots). TLS itself follows the URL's
+    /// `sslmode`.
+    pub database_ca_file: Option<PathBuf>,
     pub delivery: DeliveryMode,
     /// Key for hashing verification codes (HMAC-SHA256), at least 32 characters. Several
     /// instances must share it. When unset, a random key is made at start-up, and codes
@@ -221,6 +228,7 @@ impl Default for Config {
             database_url: None,
             database_pool_size: 16,
             database_listen_fallback_ms: 5_000,
+            database_ca_file: None,
             delivery: DeliveryMode::Hold,
             code_secret: None,
             service_token: None,
@@ -339,6 +347,9 @@ impl Config {
                 "hash_concurrency and session_idle_days must be at least 1",
             );
         }
+        if !(1..=64).contains(&l.delivery_concurrency) {
+            return invalid("limits.delivery_concurrency", "must be between 1 and 64");
+        }
         if l.delivery_max_attempts < 1
             || l.delivery_backoff_secs < 1
             || l.delivery_lease_secs < 5
@@ -419,6 +430,14 @@ impl Config {
             }
             if self.database_listen_fallback_ms < 100 {
                 return invalid("database_listen_fallback_ms", "must be at least 100");
+            }
+            if let Some(ca) = &self.database_ca_file
+                && !ca.is_file()
+            {
+                return invalid(
+                    "database_ca_file",
+                    &format!("{} is not a file", ca.display()),
+                );
             }
         }
         Ok(())

@@ -12,14 +12,18 @@
 //! A message is claimed (status `sending`, a lease of `delivery_lease_secs`) in one
 //! committed transaction before it is handed to the transport, and marked `sent` in
 //! another right after. A crash between the two leaves only that message claimed; when
-//! its lease runs out it is sent again. A worker claims one message at a time, so a
-//! crash resends at most that one, and nothing else is ever sent twice. The outcome is
+//! its lease runs out it is sent again. A worker runs `delivery_concurrency` senders
+//! (SMTP and SMS gateways answer in tens of milliseconds; one sender at a time would
+//! cap an instance near 25 messages a second), each claiming one message at a time, so
+//! a crash resends at most the messages then in flight, each once, and nothing else is
+//! ever sent twice. The outcome is
 //! recorded only if the claim still holds (same `attempts`), so a sender whose lease ran
 //! out cannot overwrite what the next one recorded. Every instance runs a worker; a
 //! claim is a row lock that two workers cannot both win (on PostgreSQL `FOR UPDATE
 //! SKIP LOCKED`), so each message goes out once whichever instance sends it.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -215,32 +219,53 @@ async fn deliver_due(services: &Services, transport: &Transport) -> anyhow::Resu
     Ok(claimed.len())
 }
 
-/// Starts the delivery worker for the configured mode; it stops when `shutdown` flips.
+/// One sender: claims and sends until nothing is due, then waits to be woken.
+async fn sender(
+    services: Services,
+    transport: Arc<Transport>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let busy = match deliver_due(&services, &transport).await {
+            Ok(n) => n as i64 == BATCH,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "delivery pass failed");
+                false
+            }
+        };
+        if busy {
+            // More may be due: bring an idle sibling in, then look again.
+            services.wakers.outbox.notify_one();
+            continue;
+        }
+        tokio::select! {
+            _ = services.wakers.outbox.notified() => {}
+            // Retries come due (the store's watcher wakes it for other processes).
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Starts the delivery worker for the configured mode (`delivery_concurrency`
+/// senders); it stops when `shutdown` flips.
 pub fn spawn_worker(
     services: Services,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let Some(transport) = transport(&services.config)? else {
         return Ok(None);
     };
+    let transport = Arc::new(transport);
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..services.config.limits.delivery_concurrency.max(1) {
+        senders.spawn(sender(
+            services.clone(),
+            Arc::clone(&transport),
+            shutdown.clone(),
+        ));
+    }
     Ok(Some(tokio::spawn(async move {
-        loop {
-            let busy = match deliver_due(&services, &transport).await {
-                Ok(n) => n as i64 == BATCH,
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "delivery pass failed");
-                    false
-                }
-            };
-            if busy {
-                continue;
-            }
-            tokio::select! {
-                _ = services.wakers.outbox.notified() => {}
-                // Retries come due (the store's watcher wakes it for other processes).
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
+        while senders.join_next().await.is_some() {}
     })))
 }

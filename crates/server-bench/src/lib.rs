@@ -37,7 +37,9 @@
 //! - Both binaries are copied from `$CARGO_TARGET_DIR/release` (or
 //!   `SERVER_BENCH_BIN_DIR`) at the start, so a rebuild during the run cannot swap them.
 //! - PostgreSQL: `BENCH_POSTGRES_URL` (an admin URL; `make bench` starts a throwaway
-//!   cluster with fsync on), a fresh database per server start, dropped afterwards.
+//!   cluster with fsync on), a fresh database per server start, dropped afterwards. The
+//!   servers reach it over TLS, as they would a database on another machine, checked
+//!   against `BENCH_POSTGRES_CA` (the cluster's CA).
 //!
 //! Environment: `SERVER_BENCH_SECS` (each wrk run, default 10), `SERVER_BENCH_ROUNDS`
 //! (rounds of the read comparison, default 4), `BENCH_POSTGRES_URL`,
@@ -207,6 +209,18 @@ impl Bench {
         let work = tempfile::Builder::new().prefix("server-bench-").tempdir()?;
         let bins = Binaries::copy(&options.bin_dir, work.path())?;
         let scripts = Scripts::write(work.path())?;
+        // Ctrl+C ends the run at once. The servers and wrk get it too from a terminal
+        // (same process group), but are told again; the folder with the copies and the
+        // SQLite files would otherwise stay behind in /tmp.
+        let folder = work.path().to_path_buf();
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                process::terminate_all();
+                let _ = std::fs::remove_dir_all(&folder);
+                eprintln!("server-bench: interrupted");
+                std::process::exit(130);
+            }
+        });
         Ok(Self {
             options,
             runtime,
@@ -239,11 +253,16 @@ impl Bench {
             }
             Engine::Postgres => {
                 let (name, url) = self.runtime.block_on(self.postgres.create_database())?;
+                let mut server = vec![
+                    env("ACCOUNT_DATABASE_URL", url),
+                    env("ACCOUNT_CODE_SECRET", CODE_SECRET),
+                ];
+                // The cluster speaks TLS; its CA, for the servers to check it against.
+                if let Some(ca) = std::env::var_os(postgres::CA_VARIABLE) {
+                    server.push(env("ACCOUNT_DATABASE_CA_FILE", ca.to_string_lossy()));
+                }
                 Database {
-                    env: vec![
-                        env("ACCOUNT_DATABASE_URL", url),
-                        env("ACCOUNT_CODE_SECRET", CODE_SECRET),
-                    ],
+                    env: server,
                     postgres: Some(name),
                     _dir: None,
                 }
@@ -285,6 +304,23 @@ impl Bench {
             &self.server_env(database, extra),
             seed_demo,
         )
+    }
+
+    /// Runs `f` on a server started (demo seeded) on a fresh database, then stops the
+    /// server and drops the database, whatever `f` returned.
+    fn on_fresh_server<T>(
+        &self,
+        engine: Engine,
+        f: impl FnOnce(&Process) -> Result<T>,
+    ) -> Result<T> {
+        let database = self.database(engine)?;
+        let result = self.start(&database, true, &[]).and_then(|server| {
+            let result = f(&server);
+            let stopped = server.stop();
+            result.and_then(|value| stopped.map(|()| value))
+        });
+        let released = self.release(database);
+        result.and_then(|value| released.map(|()| value))
     }
 
     fn sign_in(&self, server: &Process, email: &str) -> Result<Session> {
@@ -392,16 +428,16 @@ impl Bench {
 
     fn header(&self) {
         println!(
-            "\nserver over HTTP: release account-server beside a minimal axum server (hello), each in its own process; \
-             wrk on the same {} cores",
+            "\nserver over HTTP: release builds, each server in its own process, wrk on the same {} cores",
             std::thread::available_parallelism().map_or(1, |n| n.get())
         );
         println!(
-            "  server µs/req = the server process's CPU (utime+stime from /proc) per request, which does not depend on \
-             wrk sharing the cores;"
+            "  server µs/req: the server's CPU per request (utime+stime from /proc), which wrk sharing the cores \
+             does not change"
         );
         println!(
-            "  pg µs/req = the same of the PostgreSQL processes (fsync on); ×hello = req/s over hello's in the same round"
+            "  pg µs/req: the same of the PostgreSQL processes (fsync on); ×hello: req/s over the minimal axum \
+             server's (hello)"
         );
     }
 }
@@ -463,23 +499,23 @@ impl Bench {
                         this_round[0] = Some(m);
                     }
                     Target::Server(engine) => {
-                        let database = self.database(engine)?;
-                        let server = self.start(&database, true, &[])?;
-                        let session = self.sign_in(&server, DEMO_USERS[0].1)?;
-                        let (_, etag) = self.account(&server, &session.token)?;
-                        let url = format!("{}/v1/account", server.base_url());
-                        let auth = format!("Authorization: Bearer {}", session.token);
-                        let full = Load::new(2, 64, secs, url.clone()).header(auth.clone());
-                        let cached = full.clone().header(format!("If-None-Match: {etag}"));
                         let row = if engine == Engine::Sqlite { 1 } else { 3 };
-                        let m = self.measure(READ_ROWS[row], &server, Some(engine), &full)?;
-                        self.expect_success(READ_ROWS[row], &m);
-                        this_round[row] = Some(m);
-                        let m = self.measure(READ_ROWS[row + 1], &server, Some(engine), &cached)?;
-                        self.expect_success(READ_ROWS[row + 1], &m);
-                        this_round[row + 1] = Some(m);
-                        server.stop()?;
-                        self.release(database)?;
+                        let (full, cached) = self.on_fresh_server(engine, |server| {
+                            let session = self.sign_in(server, DEMO_USERS[0].1)?;
+                            let (_, etag) = self.account(server, &session.token)?;
+                            let url = format!("{}/v1/account", server.base_url());
+                            let auth = format!("Authorization: Bearer {}", session.token);
+                            let full = Load::new(2, 64, secs, url).header(auth);
+                            let cached = full.clone().header(format!("If-None-Match: {etag}"));
+                            let full = self.measure(READ_ROWS[row], server, Some(engine), &full)?;
+                            self.expect_success(READ_ROWS[row], &full);
+                            let what = READ_ROWS[row + 1];
+                            let cached = self.measure(what, server, Some(engine), &cached)?;
+                            self.expect_success(what, &cached);
+                            Ok((full, cached))
+                        })?;
+                        this_round[row] = Some(full);
+                        this_round[row + 1] = Some(cached);
                     }
                 }
             }
@@ -561,12 +597,9 @@ impl Bench {
         hello.stop()?;
         let mut engines = Vec::new();
         for engine in [Engine::Sqlite, Engine::Postgres] {
-            let database = self.database(engine)?;
-            let server = self.start(&database, true, &[])?;
-            let result = self.engine_writes(engine, &server);
-            server.stop()?;
-            self.release(database)?;
-            engines.push((engine, result?));
+            let writes =
+                self.on_fresh_server(engine, |server| self.engine_writes(engine, server))?;
+            engines.push((engine, writes));
         }
         Ok(Writes {
             hello_one,
@@ -687,17 +720,20 @@ impl Bench {
                 );
             }
         }
-        println!(
-            "  {:<30}{:<12}{:<10}{}",
-            "hello, 1 client / 4 clients",
-            num(writes.hello_one.report.requests_per_sec),
-            num(writes.hello_one.report.p99_ms),
-            format!(
-                "{} req/s, p99 {} ms",
-                num(writes.hello_four.report.requests_per_sec),
-                num(writes.hello_four.report.p99_ms)
-            )
-        );
+        for (clients, m) in [(1, &writes.hello_one), (4, &writes.hello_four)] {
+            println!(
+                "  {:<30}{:<12}{:<10}{:<16}{:<12}{:<9}—",
+                format!(
+                    "hello (GET /), {clients} client{}",
+                    if clients == 1 { "" } else { "s" }
+                ),
+                num(m.report.requests_per_sec),
+                num(m.report.p99_ms),
+                num(m.server_us),
+                "—",
+                ratio(1.0),
+            );
+        }
 
         println!(
             "\nGET /v1/account (wrk -t1 -c8) alone, then during a sign-in flood (wrk -t1 -c16: wrong passwords for \
@@ -737,10 +773,12 @@ impl Bench {
         let a = self.start(&database, true, &[])?;
         let b = self.start(&database, true, &[])?;
         let result = self.push_on(&database, &a, &b);
-        drop(a.stop());
-        drop(b.stop());
-        self.release(database)?;
-        result
+        let stopped = a.stop().and(b.stop());
+        let released = self.release(database);
+        let push = result?;
+        stopped?;
+        released?;
+        Ok(push)
     }
 
     fn push_on(&self, database: &Database, a: &Process, b: &Process) -> Result<Push> {
@@ -969,8 +1007,8 @@ impl Bench {
 
     fn print_drain(&self, drain: &Drain) {
         println!(
-            "
-outbox drain (PostgreSQL): {} messages queued by {} contact_import_finished events with delivery held,              then both instances restarted with live delivery to an SMTP sink",
+            "\noutbox drain (PostgreSQL): {} messages queued by {} contact_import_finished events with delivery held \
+             on both instances, then both restarted with live delivery to an SMTP sink in this program",
             drain.queued, drain.events
         );
         let rate = drain.queued as f64 / drain.elapsed.as_secs_f64();
@@ -997,10 +1035,7 @@ outbox drain (PostgreSQL): {} messages queued by {} contact_import_finished even
     fn print_notes(&self) {
         let notes = self.notes.borrow();
         if !notes.is_empty() {
-            println!(
-                "
-notes:"
-            );
+            println!("\nnotes:");
             for note in notes.iter() {
                 println!("  {note}");
             }
@@ -1053,7 +1088,7 @@ fn ratio_spread(values: &[f64]) -> String {
 fn spread_with(values: &[f64], show: impl Fn(f64) -> String) -> String {
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if values.len() < 2 {
+    if values.len() < 2 || min == max {
         return show(median(values));
     }
     format!("{} ({}–{})", show(median(values)), show(min), show(max))

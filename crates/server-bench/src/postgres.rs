@@ -12,6 +12,8 @@ use crate::process::ProcStat;
 
 /// Where the PostgreSQL server is: `postgres://postgres@127.0.0.1:PORT/postgres`.
 pub const URL_VARIABLE: &str = "BENCH_POSTGRES_URL";
+/// The cluster's CA certificate (`make bench` sets it).
+pub const CA_VARIABLE: &str = "BENCH_POSTGRES_CA";
 
 #[derive(Debug)]
 pub struct Postgres {

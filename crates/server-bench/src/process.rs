@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,28 @@ const LISTENING: &str = "listening on http://";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest a graceful stop may take before the process is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The pids of the servers running now, for [`terminate_all`].
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// SIGTERM to every server still running (on Ctrl+C, when no destructor will run).
+pub fn terminate_all() {
+    let running = RUNNING.lock().map(|r| r.clone()).unwrap_or_default();
+    for pid in running {
+        if let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+    }
+}
+
+fn forget(pid: u32) {
+    if let Ok(mut running) = RUNNING.lock() {
+        running.retain(|p| *p != pid);
+    }
+}
 
 /// Copies of the two release binaries, taken at the start so that a rebuild during the
 /// run (someone's `make server`) cannot swap them between rounds.
@@ -90,6 +113,9 @@ impl Process {
             .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("starting {name}"))?;
+        if let Ok(mut running) = RUNNING.lock() {
+            running.push(child.id());
+        }
         let stdout = child.stdout.take().context("the child's stdout")?;
         let (found, address) = mpsc::channel();
         // Reads the address, then keeps draining stdout so the server never blocks on it.
@@ -153,6 +179,7 @@ impl Process {
             if Instant::now() > deadline {
                 self.child.kill()?;
                 self.child.wait()?;
+                forget(self.pid());
                 return Err(anyhow!(
                     "{} did not stop within {STOP_TIMEOUT:?} of SIGTERM; killed",
                     self.name
@@ -160,6 +187,7 @@ impl Process {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        forget(self.pid());
         Ok(())
     }
 }
@@ -170,6 +198,7 @@ impl Drop for Process {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        forget(self.pid());
     }
 }
 

@@ -373,6 +373,7 @@ impl Store {
                     url.expose_secret(),
                     config.database_pool_size,
                     config.database_listen_fallback_ms,
+                    config.database_ca_file.as_deref(),
                 )
                 .await?;
                 Ok(Self(Arc::new(store)))

@@ -34,6 +34,8 @@ pub const SERVICE_TOKEN: &str = "service token for the tests, 32+ chars";
 pub const START_BALANCE_MINOR: i64 = 10_000;
 /// Where the PostgreSQL tests create their databases.
 pub const DATABASE_URL_VARIABLE: &str = "TEST_POSTGRES_URL";
+/// The CA certificate of the test server, when it speaks TLS (`make test`'s does).
+pub const DATABASE_CA_VARIABLE: &str = "TEST_POSTGRES_CA";
 
 /// A configuration for tests: port 0, the database in `dir`, messages held in the outbox.
 pub fn config(dir: &std::path::Path) -> Config {
@@ -155,11 +157,13 @@ impl TestDatabase {
         })
     }
 
-    /// [`config`] pointed at this database.
+    /// [`config`] pointed at this database (over TLS, checked against the test server's
+    /// CA, when `TEST_POSTGRES_CA` names one).
     pub fn config(&self) -> Config {
         let mut config = config(self.dir.path());
         if let Some(pg) = &self.postgres {
             config.database_url = Some(SecretString::from(pg.url.clone()));
+            config.database_ca_file = std::env::var_os(DATABASE_CA_VARIABLE).map(Into::into);
         }
         config
     }

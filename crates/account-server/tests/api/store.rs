@@ -314,3 +314,50 @@ async fn the_account_of_a_token_comes_with_its_pending_changes_in_one_lookup(eng
     assert_eq!(both.phone.map(|p| p.target), Some("+34600123456".to_owned()));
 }
 }
+
+/// `url` with `sslmode` set.
+fn with_sslmode(url: &str, mode: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode={mode}")
+}
+
+#[tokio::test]
+async fn postgres_speaks_tls_and_checks_the_servers_certificate() {
+    let ca = std::env::var_os(account_server::testing::DATABASE_CA_VARIABLE)
+        .expect("TEST_POSTGRES_CA names the test server's CA certificate (make test sets it)");
+    let database = TestDatabase::create(account_server::store::Engine::Postgres)
+        .await
+        .expect("database");
+    let pg = database.postgres.as_ref().expect("postgres");
+    let mut config = database.config();
+
+    config.database_url = Some(with_sslmode(&pg.url, "require").into());
+    config.database_ca_file = Some(ca.into());
+    let store = Store::open(&config).await.expect("TLS with the right CA");
+    seeded(&store).await;
+    let (admin, connection) = tokio_postgres::connect(&pg.url, tokio_postgres::NoTls)
+        .await
+        .expect("admin");
+    tokio::spawn(connection);
+    let encrypted: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid \
+             WHERE a.application_name = 'account-server' AND a.datname = current_database() AND s.ssl",
+            &[],
+        )
+        .await
+        .expect("pg_stat_ssl")
+        .get(0);
+    assert!(encrypted >= 1, "the pool's connections are encrypted");
+
+    config.database_ca_file = None;
+    let refused = Store::open(&config)
+        .await
+        .expect_err("the Mozilla roots do not know this CA");
+    assert!(refused.to_string().contains("certificate"), "{refused}");
+
+    config.database_url = Some(with_sslmode(&pg.url, "disable").into());
+    Store::open(&config)
+        .await
+        .expect("no TLS when the URL says so");
+}

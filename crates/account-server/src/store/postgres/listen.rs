@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{EVENTS_CHANNEL, OUTBOX_CHANNEL};
 use crate::store::Wakers;
@@ -23,6 +24,7 @@ pub fn application_name(instance: &str) -> String {
 /// Listens until `shutdown`; reconnects after any failure.
 pub(super) async fn run(
     mut config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     instance: String,
     wakers: Wakers,
     fallback: Duration,
@@ -31,7 +33,7 @@ pub(super) async fn run(
     config.application_name(application_name(&instance));
     let mut pause = Duration::from_millis(50);
     loop {
-        match listen(&config, &wakers, fallback, &mut shutdown).await {
+        match listen(&config, &tls, &wakers, fallback, &mut shutdown).await {
             Ok(()) => return,
             Err(e) => tracing::warn!(
                 error = %e,
@@ -55,12 +57,13 @@ fn wake_all(wakers: &Wakers) {
 /// One connection's life: `Ok` on shutdown, `Err` (why) when the connection ended.
 async fn listen(
     config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
     wakers: &Wakers,
     fallback: Duration,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), String> {
     let why = |e: tokio_postgres::Error| crate::store::postgres_message(&e);
-    let (client, mut connection) = config.connect(NoTls).await.map_err(why)?;
+    let (client, mut connection) = config.connect(tls.clone()).await.map_err(why)?;
     let (tx, mut notifications) = mpsc::unbounded_channel::<String>();
     // Polling the connection drives it and yields the notifications.
     let driver = tokio::spawn(async move {

@@ -17,6 +17,10 @@
 //!   shows up in the next read.
 //! - Migrations (`migrations/postgres`) run under an advisory lock, so two instances
 //!   starting together migrate once.
+//! - TLS follows the URL's `sslmode` (`disable`, `prefer` — the default —, `require`),
+//!   and whenever TLS is used the server's certificate is verified: against the Mozilla
+//!   roots, or the CA certificates of `database_ca_file` (a managed database's own CA,
+//!   a company CA). There is no mode that accepts any certificate.
 
 mod codes;
 mod feed;
@@ -35,7 +39,7 @@ use account_model::{ChangeKind, Email, PhoneNumber, PrefChange, PrefField, Role}
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio::sync::watch;
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::*;
 
@@ -57,25 +61,81 @@ fn lock_id(key: LockKey) -> i64 {
 }
 const MIGRATION_LOCK: i64 = 0x6163_6374_0000_0001;
 
-fn pool_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Pool(e.to_string())
+/// A pool's error with its whole cause chain (the driver's error alone says only
+/// "error performing TLS handshake", its cause says which certificate was refused).
+fn pool_error(e: impl std::error::Error) -> StoreError {
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    StoreError::Pool(message)
+}
+
+/// The TLS connector: the Mozilla roots, or the certificates of `ca_file`.
+pub(crate) fn tls(ca_file: Option<&std::path::Path>) -> StoreResult<MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let refuse = |why: String| StoreError::Pool(format!("database_ca_file: {why}"));
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| refuse(format!("{} cannot be read: {e}", path.display())))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+            }
+            if roots.is_empty() {
+                return Err(refuse(format!("{} holds no certificate", path.display())));
+            }
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StoreError::Pool(format!("TLS setup: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// A PostgreSQL database.
-#[derive(Debug)]
 pub struct PgStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     /// How often the LISTEN side also looks on its own (a notification lost while the
     /// connection was down is covered by the catch-up at reconnect; this is the net
     /// under that).
     fallback: Duration,
 }
 
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .field("fallback", &self.fallback)
+            .finish_non_exhaustive()
+    }
+}
+
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`), with at most
-    /// `pool_size` connections, and brings the schema up to date.
-    pub async fn open(url: &str, pool_size: usize, fallback_ms: u64) -> StoreResult<Self> {
+    /// `pool_size` connections and TLS as [`tls`] sets it up, and brings the schema up to
+    /// date.
+    pub async fn open(
+        url: &str,
+        pool_size: usize,
+        fallback_ms: u64,
+        ca_file: Option<&std::path::Path>,
+    ) -> StoreResult<Self> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Pool(format!("database_url is not usable: {e}")))?;
         if config.get_application_name().is_none() {
@@ -84,9 +144,10 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        let tls = tls(ca_file)?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -102,6 +163,7 @@ impl PgStore {
         Ok(Self {
             pool,
             config,
+            tls,
             fallback: Duration::from_millis(fallback_ms),
         })
     }
@@ -202,6 +264,7 @@ impl Backend for PgStore {
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(listen::run(
             self.config.clone(),
+            self.tls.clone(),
             instance.to_owned(),
             wakers,
             self.fallback,

@@ -279,17 +279,16 @@ impl Drop for SqliteTx {
                     shared.give_back(conn);
                 }
             }
-            Some(Handle::Writer(guard)) => {
-                if !guard.is_autocommit() {
-                    let rolled_back = guard
-                        .prepare_cached("ROLLBACK")
-                        .and_then(|mut s| s.execute([]));
-                    if let Err(e) = rolled_back {
-                        tracing::error!(error = %e, "rolling back a SQLite transaction failed");
-                    }
+            // Dropped before `commit`: nothing of it stays.
+            Some(Handle::Writer(guard)) if !guard.is_autocommit() => {
+                let rolled_back = guard
+                    .prepare_cached("ROLLBACK")
+                    .and_then(|mut s| s.execute([]));
+                if let Err(e) = rolled_back {
+                    tracing::error!(error = %e, "rolling back a SQLite transaction failed");
                 }
             }
-            None => {}
+            Some(Handle::Writer(_)) | None => {}
         }
     }
 }
