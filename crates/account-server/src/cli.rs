@@ -35,6 +35,12 @@ pub enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Copy a SQLite database (every row: users, sessions, codes, history, outbox) into
+    /// the empty PostgreSQL database `database_url` names. Stop the SQLite server first.
+    ImportSqlite {
+        /// The SQLite database file.
+        file: PathBuf,
+    },
     /// Create the demo organization (one user per role) unless it exists.
     SeedDemo,
     /// Change an organization's balance (top-up or charge).
@@ -184,6 +190,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             Store::open(&config).await?;
             println!("{} is up to date", database(&config));
+            Ok(())
+        }
+        Command::ImportSqlite { file } => {
+            let copied = crate::store::copy::import_sqlite(&config, &file).await?;
+            for (table, rows) in &copied.0 {
+                println!("{table:<20} {rows:>10} rows");
+            }
+            println!("{} imported into {}", file.display(), database(&config));
             Ok(())
         }
         Command::Balance {

@@ -147,7 +147,10 @@ impl Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Engine {
     Sqlite,
+    /// Without TLS (`sslmode=disable`): a database on the same private network.
     Postgres,
+    /// Over TLS, the certificate checked against the cluster's CA.
+    PostgresTls,
 }
 
 impl Engine {
@@ -155,6 +158,7 @@ impl Engine {
         match self {
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
+            Self::PostgresTls => "postgres, TLS",
         }
     }
 }
@@ -251,14 +255,22 @@ impl Bench {
                     _dir: Some(dir),
                 }
             }
-            Engine::Postgres => {
+            Engine::Postgres | Engine::PostgresTls => {
                 let (name, url) = self.runtime.block_on(self.postgres.create_database())?;
+                let tls = engine == Engine::PostgresTls;
+                let mode = if tls { "require" } else { "disable" };
                 let mut server = vec![
-                    env("ACCOUNT_DATABASE_URL", url),
+                    env("ACCOUNT_DATABASE_URL", format!("{url}?sslmode={mode}")),
                     env("ACCOUNT_CODE_SECRET", CODE_SECRET),
                 ];
-                // The cluster speaks TLS; its CA, for the servers to check it against.
-                if let Some(ca) = std::env::var_os(postgres::CA_VARIABLE) {
+                // The cluster's CA, for the servers to check its certificate against.
+                if tls {
+                    let ca = std::env::var_os(postgres::CA_VARIABLE).ok_or_else(|| {
+                        anyhow!(
+                            "{} must name the cluster's CA (make bench sets it)",
+                            postgres::CA_VARIABLE
+                        )
+                    })?;
                     server.push(env("ACCOUNT_DATABASE_CA_FILE", ca.to_string_lossy()));
                 }
                 Database {
@@ -390,7 +402,7 @@ impl Bench {
         engine: Option<Engine>,
         load: &Load,
     ) -> Result<Measured> {
-        let postgres_before = (engine == Some(Engine::Postgres))
+        let postgres_before = matches!(engine, Some(Engine::Postgres | Engine::PostgresTls))
             .then(|| self.postgres.cpu_ticks())
             .flatten();
         let before = server.cpu_ticks()?;
@@ -457,16 +469,17 @@ enum Target {
 /// Per round, in the order of [`READ_ROWS`].
 #[derive(Debug, Default)]
 struct Reads {
-    rows: [Vec<Measured>; 5],
-    ratios: [Vec<f64>; 5],
+    rows: [Vec<Measured>; 6],
+    ratios: [Vec<f64>; 6],
 }
 
-const READ_ROWS: [&str; 5] = [
+const READ_ROWS: [&str; 6] = [
     "hello (GET /)",
     "sqlite 200",
     "sqlite 304 (If-None-Match)",
     "postgres 200",
     "postgres 304 (If-None-Match)",
+    "postgres 200, over TLS",
 ];
 
 impl Bench {
@@ -478,6 +491,7 @@ impl Bench {
                 Target::Hello,
                 Target::Server(Engine::Sqlite),
                 Target::Server(Engine::Postgres),
+                Target::Server(Engine::PostgresTls),
             ];
             if round % 2 == 1 {
                 order.reverse();
@@ -487,7 +501,7 @@ impl Bench {
                 round + 1,
                 self.options.rounds
             );
-            let mut this_round: [Option<Measured>; 5] = Default::default();
+            let mut this_round: [Option<Measured>; 6] = Default::default();
             for target in order {
                 match target {
                     Target::Hello => {
@@ -497,6 +511,21 @@ impl Bench {
                         self.expect_success("hello GET /", &m);
                         hello.stop()?;
                         this_round[0] = Some(m);
+                    }
+                    Target::Server(Engine::PostgresTls) => {
+                        let row = 5;
+                        let full = self.on_fresh_server(Engine::PostgresTls, |server| {
+                            let session = self.sign_in(server, DEMO_USERS[0].1)?;
+                            let url = format!("{}/v1/account", server.base_url());
+                            let auth = format!("Authorization: Bearer {}", session.token);
+                            let load = Load::new(2, 64, secs, url).header(auth);
+                            let what = READ_ROWS[row];
+                            let full =
+                                self.measure(what, server, Some(Engine::PostgresTls), &load)?;
+                            self.expect_success(what, &full);
+                            Ok(full)
+                        })?;
+                        this_round[row] = Some(full);
                     }
                     Target::Server(engine) => {
                         let row = if engine == Engine::Sqlite { 1 } else { 3 };

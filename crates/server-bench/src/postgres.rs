@@ -48,7 +48,10 @@ impl Postgres {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
             .with_context(|| format!("creating the database {name}"))?;
-        Ok((name.clone(), with_database(&self.admin_url, &name)?))
+        Ok((
+            name.clone(),
+            account_server::testing::with_database(&self.admin_url, &name)?,
+        ))
     }
 
     pub async fn drop_database(&self, name: &str) -> Result<()> {
@@ -87,25 +90,4 @@ async fn admin(url: &str) -> Result<tokio_postgres::Client> {
         .with_context(|| format!("connecting to {URL_VARIABLE}"))?;
     tokio::spawn(connection);
     Ok(client)
-}
-
-/// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority = base
-        .find("://")
-        .map(|i| i + 3)
-        .with_context(|| format!("{URL_VARIABLE} is not a URL: {url}"))?;
-    let host_end = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
-    let mut out = format!("{}/{database}", &base[..host_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    Ok(out)
 }

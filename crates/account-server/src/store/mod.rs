@@ -23,6 +23,7 @@
 //!   for why that takes care on PostgreSQL).
 //! - Instants are milliseconds since the Unix epoch (UTC), as `i64`.
 
+pub mod copy;
 mod decode;
 pub mod postgres;
 mod records;

@@ -52,7 +52,7 @@ pub fn config(dir: &std::path::Path) -> Config {
 }
 
 /// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
+pub fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),

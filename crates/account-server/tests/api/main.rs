@@ -35,6 +35,7 @@ mod changes;
 mod cluster;
 mod delivery;
 mod helpers;
+mod import;
 mod openapi;
 mod org;
 mod preferences;

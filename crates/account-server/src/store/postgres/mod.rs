@@ -168,7 +168,7 @@ impl PgStore {
         })
     }
 
-    async fn client(&self) -> StoreResult<Object> {
+    pub(crate) async fn client(&self) -> StoreResult<Object> {
         self.pool.get().await.map_err(pool_error)
     }
 }

@@ -201,6 +201,11 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.shared.path
     }
+
+    /// A connection of its own for reading (the SQLite side of an import).
+    pub(crate) fn reader(&self) -> StoreResult<Connection> {
+        self.shared.take_reader()
+    }
 }
 
 /// Copies the write-ahead log into the database file once a second (PASSIVE: it never
