@@ -23,9 +23,7 @@ use super::auth::Caller;
 use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
-use crate::store::{
-    OutChannel, PendingChange, PendingChanges, ReadTx, StoreError, StoredResponse, UserRecord,
-};
+use crate::store::{PendingChange, PendingChanges, ReadTx, StoreError, StoredResponse, UserRecord};
 
 /// What tells one version of the account view from another: its version and the
 /// balance (the two things that change it).
@@ -204,16 +202,7 @@ impl Services {
         tx.set_password_hash(user.id, &hash, now).await?;
         tx.revoke_other_sessions(user.id, &caller.session_id, now)
             .await?;
-        notify::enqueue(
-            &mut *tx,
-            user.id,
-            OutChannel::Email,
-            user.email.as_str(),
-            user.language,
-            &Message::PasswordChanged,
-            now,
-        )
-        .await?;
+        notify::email(&mut *tx, user, &Message::PasswordChanged, now).await?;
         tx.commit().await?;
         self.wake();
         Ok(())

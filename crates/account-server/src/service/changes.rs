@@ -366,16 +366,7 @@ impl Services {
         };
         // Told at the address the account had until now: for an email change, the old
         // one, so a hijacked change does not go unnoticed.
-        notify::enqueue(
-            &mut *tx,
-            user.id,
-            OutChannel::Email,
-            user.email.as_str(),
-            user.language,
-            &message,
-            now,
-        )
-        .await?;
+        notify::email(&mut *tx, user, &message, now).await?;
         let updated = tx
             .user_by_id(user.id)
             .await?

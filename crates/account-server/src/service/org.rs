@@ -12,7 +12,6 @@ use super::Services;
 use super::auth::Caller;
 use super::notify;
 use crate::error::{AppError, AppResult};
-use crate::store::OutChannel;
 
 impl Services {
     pub async fn members(&self, caller: &Caller) -> AppResult<Vec<MemberView>> {
@@ -87,16 +86,7 @@ impl Services {
         tx.set_role(member.id, role, now).await?;
         // Gaining or losing billing permission starts or ends the alert.
         super::balance::evaluate_low_balance(&mut *tx, org, now).await?;
-        notify::enqueue(
-            &mut *tx,
-            member.id,
-            OutChannel::Email,
-            member.email.as_str(),
-            member.language,
-            &Message::RoleChanged { role },
-            now,
-        )
-        .await?;
+        notify::email(&mut *tx, &member, &Message::RoleChanged { role }, now).await?;
         tx.commit().await?;
         self.wake();
         Ok(view)

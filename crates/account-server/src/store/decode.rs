@@ -284,3 +284,22 @@ pub(crate) fn organization(row: &impl Columns) -> StoreResult<super::Organizatio
         balance_minor: row.int(3)?,
     })
 }
+
+/// A preference change's value as both engines store it.
+pub(crate) enum StoredValue {
+    Text(String),
+    Int(i64),
+    Flag(bool),
+}
+
+pub(crate) fn stored_value(change: &account_model::PrefChange) -> StoredValue {
+    use account_model::PrefChange::*;
+    match change {
+        Language(l) => StoredValue::Text(l.as_str().to_owned()),
+        Country(c) => StoredValue::Text(c.as_str().to_owned()),
+        TimeZone(t) => StoredValue::Text(t.as_str().to_owned()),
+        ContactImports(c) | Billing(c) | LowBalanceChannels(c) => StoredValue::Text(c.to_csv()),
+        LowBalanceEnabled(b) => StoredValue::Flag(*b),
+        LowBalanceThreshold(t) => StoredValue::Int(t.minor()),
+    }
+}

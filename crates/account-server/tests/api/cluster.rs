@@ -77,6 +77,31 @@ impl Cluster {
         EventStream::open(&self.a.client, &self.base(i), token, last).await
     }
 
+    /// `n` balance adjustments of `amount_minor` at once, alternating instances, the
+    /// idempotency key of each from `key`.
+    async fn parallel_adjustments(
+        &self,
+        n: usize,
+        amount_minor: i64,
+        key: fn(usize) -> String,
+    ) -> Vec<Reply> {
+        let org = self.a.org_id;
+        self.parallel(n, move |client, base, i| async move {
+            let path = format!("/v1/service/organizations/{org}/balance-adjustments");
+            let body = json!({ "amountMinor": amount_minor, "idempotencyKey": key(i) });
+            request_at(
+                &client,
+                &base,
+                Method::POST,
+                &path,
+                Some(SERVICE_TOKEN),
+                Some(body),
+            )
+            .await
+        })
+        .await
+    }
+
     /// Runs `n` requests at once, alternating instances; their replies in order.
     async fn parallel<F, Fut>(&self, n: usize, make: F) -> Vec<Reply>
     where
@@ -527,22 +552,8 @@ async fn the_resend_cooldown_and_the_hourly_cap_hold_over_both_instances() {
 #[tokio::test]
 async fn one_idempotency_key_applies_once_over_both_instances() {
     let cluster = Cluster::start(|_| {}).await;
-    let org = cluster.a.org_id;
-
     let replies = cluster
-        .parallel(8, move |client, base, _| async move {
-            let path = format!("/v1/service/organizations/{org}/balance-adjustments");
-            let body = json!({ "amountMinor": -700, "idempotencyKey": "invoice-42" });
-            request_at(
-                &client,
-                &base,
-                Method::POST,
-                &path,
-                Some(SERVICE_TOKEN),
-                Some(body),
-            )
-            .await
-        })
+        .parallel_adjustments(8, -700, |_| "invoice-42".to_owned())
         .await;
 
     assert!(replies.iter().all(|r| r.status == StatusCode::OK));
@@ -570,21 +581,8 @@ async fn fifty_charges_over_both_instances_alert_once_per_user_and_channel() {
     assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
     let mut stream = cluster.events(1, &bea.token, None).await;
 
-    let org = cluster.a.org_id;
     let replies = cluster
-        .parallel(50, move |client, base, i| async move {
-            let path = format!("/v1/service/organizations/{org}/balance-adjustments");
-            let body = json!({ "amountMinor": -200, "idempotencyKey": format!("c{i}") });
-            request_at(
-                &client,
-                &base,
-                Method::POST,
-                &path,
-                Some(SERVICE_TOKEN),
-                Some(body),
-            )
-            .await
-        })
+        .parallel_adjustments(50, -200, |i| format!("c{i}"))
         .await;
     assert!(replies.iter().all(|r| r.status == StatusCode::OK));
 

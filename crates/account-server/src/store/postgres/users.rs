@@ -203,15 +203,10 @@ pub(super) async fn changed_since(
 
 /// A change's value in its stored form.
 fn value(change: &PrefChange) -> Box<dyn ToSql + Sync + Send> {
-    match change {
-        PrefChange::Language(l) => Box::new(l.as_str()),
-        PrefChange::Country(c) => Box::new(c.as_str().to_owned()),
-        PrefChange::TimeZone(t) => Box::new(t.as_str()),
-        PrefChange::ContactImports(c)
-        | PrefChange::Billing(c)
-        | PrefChange::LowBalanceChannels(c) => Box::new(c.to_csv()),
-        PrefChange::LowBalanceEnabled(b) => Box::new(*b),
-        PrefChange::LowBalanceThreshold(t) => Box::new(t.minor()),
+    match decode::stored_value(change) {
+        decode::StoredValue::Text(t) => Box::new(t),
+        decode::StoredValue::Int(i) => Box::new(i),
+        decode::StoredValue::Flag(b) => Box::new(b),
     }
 }
 

@@ -177,19 +177,14 @@ pub(super) fn changed_since(
 }
 
 /// A change's value in its stored form.
-struct Stored<'a>(&'a PrefChange);
+struct Stored(decode::StoredValue);
 
-impl ToSql for Stored<'_> {
+impl ToSql for Stored {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self.0 {
-            PrefChange::Language(l) => ToSqlOutput::from(l.as_str()),
-            PrefChange::Country(c) => ToSqlOutput::from(c.as_str().to_owned()),
-            PrefChange::TimeZone(t) => ToSqlOutput::from(t.as_str()),
-            PrefChange::ContactImports(c)
-            | PrefChange::Billing(c)
-            | PrefChange::LowBalanceChannels(c) => ToSqlOutput::from(c.to_csv()),
-            PrefChange::LowBalanceEnabled(b) => ToSqlOutput::from(*b),
-            PrefChange::LowBalanceThreshold(t) => ToSqlOutput::from(t.minor()),
+        Ok(match &self.0 {
+            decode::StoredValue::Text(t) => ToSqlOutput::from(t.as_str()),
+            decode::StoredValue::Int(i) => ToSqlOutput::from(*i),
+            decode::StoredValue::Flag(b) => ToSqlOutput::from(*b),
         })
     }
 }
@@ -207,7 +202,7 @@ pub(super) fn apply_preferences(
             "UPDATE users SET {} = ?2 WHERE id = ?1",
             column(field)
         ))?
-        .execute(params![user_id, Stored(change)])?;
+        .execute(params![user_id, Stored(decode::stored_value(change))])?;
         conn.prepare_cached(
             "INSERT INTO field_versions (user_id, field, version) VALUES (?1, ?2, ?3) \
              ON CONFLICT (user_id, field) DO UPDATE SET version = excluded.version",
