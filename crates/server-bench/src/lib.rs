@@ -471,6 +471,8 @@ enum Target {
 struct Reads {
     rows: [Vec<Measured>; 6],
     ratios: [Vec<f64>; 6],
+    /// Hello's server CPU per request over this row's, per round.
+    cpu_ratios: [Vec<f64>; 6],
 }
 
 const READ_ROWS: [&str; 6] = [
@@ -548,12 +550,13 @@ impl Bench {
                     }
                 }
             }
-            let hello_rate = this_round[0]
-                .as_ref()
-                .map_or(f64::NAN, |m| m.report.requests_per_sec);
+            let (hello_rate, hello_us) = this_round[0].as_ref().map_or((f64::NAN, f64::NAN), |m| {
+                (m.report.requests_per_sec, m.server_us)
+            });
             for (i, m) in this_round.into_iter().enumerate() {
                 let m = m.expect("every target ran in the round");
                 reads.ratios[i].push(m.report.requests_per_sec / hello_rate);
+                reads.cpu_ratios[i].push(hello_us / m.server_us);
                 reads.rows[i].push(m);
             }
         }
@@ -567,15 +570,15 @@ impl Bench {
             self.options.secs, self.options.rounds
         );
         println!(
-            "  {:<30}{:<24}{:<22}{:<20}{:<18}×hello",
-            "", "req/s", "p99 ms", "server µs/req", "pg µs/req"
+            "  {:<30}{:<24}{:<22}{:<20}{:<18}{:<20}×hello (server CPU)",
+            "", "req/s", "p99 ms", "server µs/req", "pg µs/req", "×hello"
         );
         for (i, label) in READ_ROWS.iter().enumerate() {
             let rows = &reads.rows[i];
             let pick = |f: fn(&Measured) -> f64| rows.iter().map(f).collect::<Vec<_>>();
             let postgres: Vec<f64> = rows.iter().filter_map(|m| m.postgres_us).collect();
             println!(
-                "  {:<30}{:<24}{:<22}{:<20}{:<18}{}",
+                "  {:<30}{:<24}{:<22}{:<20}{:<18}{:<20}{}",
                 label,
                 spread(&pick(|m| m.report.requests_per_sec)),
                 spread(&pick(|m| m.report.p99_ms)),
@@ -586,8 +589,13 @@ impl Bench {
                     spread(&postgres)
                 },
                 ratio_spread(&reads.ratios[i]),
+                ratio_spread(&reads.cpu_ratios[i]),
             );
         }
+        println!(
+            "  ×hello: requests/s over hello's (PostgreSQL's processes share the 2 cores); \
+             ×hello (server CPU): hello's CPU per request over the server's own"
+        );
     }
 }
 

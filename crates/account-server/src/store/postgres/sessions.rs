@@ -41,14 +41,16 @@ pub(super) async fn by_token(
     }
 }
 
+/// Built once: the hottest statement there is.
+static ACCOUNT_BY_TOKEN: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| decode::account_by_token_sql("$1", "$2"));
+
 pub(super) async fn account_by_token(
     c: &Client,
     token_hash: &[u8],
     idle_cutoff: i64,
 ) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
-    let stmt = c
-        .prepare_cached(&decode::account_by_token_sql("$1", "$2"))
-        .await?;
+    let stmt = c.prepare_cached(&ACCOUNT_BY_TOKEN).await?;
     let mut account = decode::AccountRows::default();
     for row in c.query(&stmt, &[&token_hash, &idle_cutoff]).await? {
         account.add(&row)?;

@@ -35,12 +35,16 @@ pub(super) fn by_token(
         .transpose()
 }
 
+/// Built once: the hottest statement there is.
+static ACCOUNT_BY_TOKEN: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| decode::account_by_token_sql("?1", "?2"));
+
 pub(super) fn account_by_token(
     conn: &Connection,
     token_hash: &[u8],
     idle_cutoff: i64,
 ) -> StoreResult<Option<(SessionRecord, UserRecord, PendingChanges)>> {
-    let mut stmt = conn.prepare_cached(&decode::account_by_token_sql("?1", "?2"))?;
+    let mut stmt = conn.prepare_cached(&ACCOUNT_BY_TOKEN)?;
     let mut rows = stmt.query(params![token_hash, idle_cutoff])?;
     let mut account = decode::AccountRows::default();
     while let Some(row) = rows.next()? {
