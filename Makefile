@@ -94,11 +94,11 @@ deb: deps
 # run-cluster` running, through the service API of the second instance (the app talks
 # to the first); otherwise through the CLI on the SQLite file of `make run`.
 AMOUNT ?= -1500
-lower-balance: server
+lower-balance:
+	@[ -x "$(CARGO_TARGET_DIR)/release/account-server" ] || $(MAKE) --no-print-directory server
 	@if [ -f "$(CLUSTER_ENV)" ]; then \
 	  . "$(CLUSTER_ENV)"; \
-	  org=$$(ACCOUNT_DATABASE_URL="$$ACCOUNT_DATABASE_URL" ACCOUNT_CODE_SECRET="$$ACCOUNT_CODE_SECRET" \
-	    "$(CARGO_TARGET_DIR)/release/account-server" balance show --org "Demo Marketing Co." --id); \
+	  org=$$("$(CARGO_TARGET_DIR)/release/account-server" balance show --org "Demo Marketing Co." --id); \
 	  echo "charging through instance B (http://127.0.0.1:$(CLUSTER_PORT_B))"; \
 	  curl -fsS "http://127.0.0.1:$(CLUSTER_PORT_B)/v1/service/organizations/$$org/balance-adjustments" \
 	    -H "authorization: Bearer $$ACCOUNT_SERVICE_TOKEN" -H 'content-type: application/json' \
@@ -122,14 +122,16 @@ run-cluster: app
 	@mkdir -p "$(CLUSTER_DIR)/desktop"
 	@url=$$(tests/pg-cluster.sh start /tmp/account-settings-cluster-pg $(CLUSTER_PG_PORT)) || exit 1; \
 	secret=$$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n'); token=$$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n'); \
-	printf 'export ACCOUNT_DATABASE_URL=%s\nexport ACCOUNT_CODE_SECRET=%s\nexport ACCOUNT_SERVICE_TOKEN=%s\n' "$$url" "$$secret" "$$token" > "$(CLUSTER_ENV)"; \
+	printf 'export ACCOUNT_DATABASE_URL=%s\nexport ACCOUNT_DATABASE_CA_FILE=%s\nexport ACCOUNT_CODE_SECRET=%s\nexport ACCOUNT_SERVICE_TOKEN=%s\n' \
+	  "$$url" /tmp/account-settings-cluster-pg/ca.crt "$$secret" "$$token" > "$(CLUSTER_ENV)"; \
 	. "$(CLUSTER_ENV)"; export ACCOUNT_DELIVERY=development; \
 	server="$(CARGO_TARGET_DIR)/release/account-server"; \
 	ACCOUNT_LISTEN=127.0.0.1:$(CLUSTER_PORT_A) "$$server" serve --seed-demo & a=$$!; \
 	ACCOUNT_LISTEN=127.0.0.1:$(CLUSTER_PORT_B) "$$server" serve --seed-demo > /dev/null & b=$$!; \
 	trap 'kill -TERM $$a $$b 2>/dev/null; wait $$a $$b 2>/dev/null; rm -f "$(CLUSTER_ENV)"; tests/pg-cluster.sh stop /tmp/account-settings-cluster-pg' EXIT INT TERM; \
 	for port in $(CLUSTER_PORT_A) $(CLUSTER_PORT_B); do \
-	  for i in $$(seq 1 150); do curl -fsS http://127.0.0.1:$$port/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
+	  for i in $$(seq 1 150); do curl -fsS http://127.0.0.1:$$port/healthz >/dev/null 2>&1 && break; \
+	    kill -0 $$a $$b 2>/dev/null || break; sleep 0.2; done; \
 	  curl -fsS http://127.0.0.1:$$port/healthz >/dev/null || { echo "instance on port $$port did not start"; exit 1; }; \
 	done; \
 	echo; echo "Instances A http://127.0.0.1:$(CLUSTER_PORT_A) and B http://127.0.0.1:$(CLUSTER_PORT_B) on $$url"; \

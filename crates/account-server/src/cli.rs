@@ -339,11 +339,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// The binary's entry point.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_LOG")
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+                // The driver logs PostgreSQL's notices ("already exists, skipping") at info.
+                .unwrap_or_else(|_| "info,tower_http=warn,tokio_postgres=warn".into()),
         )
+        // Colours only for a person reading a terminal, not in a file or the journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
