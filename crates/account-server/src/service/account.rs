@@ -15,11 +15,14 @@ use account_model::dto::{
 };
 use account_model::i18n::Message;
 use account_model::{ErrorCode, Owner, Password, Permission, PreferencesUpdate, Strength};
+use std::sync::Arc;
+
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Services;
 use super::auth::Caller;
+use super::cache::CachedAccount;
 use super::notify;
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
@@ -139,21 +142,34 @@ impl Services {
         any: bool,
     ) -> AppResult<AccountRead> {
         let hash = crate::crypto::token_hash(token);
-        let found = self
-            .store
-            .read()
-            .await?
-            .account_by_token(&hash, self.idle_cutoff())
-            .await?;
-        let (session, user, pending) = found.ok_or_else(AppError::unauthenticated)?;
-        self.touch_when_due(&session).await?;
-        let tag = AccountTag::of_user(&user);
+        let cutoff = self.idle_cutoff();
+        let account = match self.cache.get(&hash, cutoff) {
+            Some(account) => account,
+            None => {
+                let stamp = self.cache.stamp();
+                let found = self
+                    .store
+                    .read()
+                    .await?
+                    .account_by_token(&hash, cutoff)
+                    .await?;
+                let (session, user, pending) = found.ok_or_else(AppError::unauthenticated)?;
+                let account = Arc::new(CachedAccount {
+                    session,
+                    user,
+                    pending,
+                });
+                self.cache.put(&hash, Arc::clone(&account), stamp);
+                account
+            }
+        };
+        self.touch_when_due(&account.session).await?;
+        let tag = AccountTag::of_user(&account.user);
         if any || known.contains(&tag) {
             return Ok(AccountRead::Unchanged(tag));
         }
-        Ok(AccountRead::View(Box::new(
-            self.account_view_of(&user, pending),
-        )))
+        let view = self.account_view_of(&account.user, account.pending.clone());
+        Ok(AccountRead::View(Box::new(view)))
     }
 
     pub async fn account_view(&self, user: &UserRecord) -> AppResult<AccountView> {
@@ -203,8 +219,7 @@ impl Services {
         tx.revoke_other_sessions(user.id, &caller.session_id, now)
             .await?;
         notify::email(&mut *tx, user, &Message::PasswordChanged, now).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -302,8 +317,7 @@ impl Services {
             };
             tx.store_response(user.id, key, &response, now).await?;
         }
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(UpdateOutcome::Applied(Box::new(view)))
     }
 }

@@ -84,7 +84,7 @@ impl Services {
             updated_at: now,
         };
         tx.put_throttle(key, state, now).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl Services {
         }
         let mut tx = self.store.write().await?;
         tx.clear_throttle(&key).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -169,8 +169,7 @@ impl Services {
             _ => current,
         };
         let account = self.account_view_in(&mut *tx, &user).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         let session = SessionRecord {
             id: session_id.clone(),
             user_id: user.id,
@@ -209,7 +208,9 @@ impl Services {
         if session.last_seen_at < now - TOUCH_EVERY_MS {
             let mut tx = self.store.write().await?;
             tx.touch_session(&session.id, now).await?;
-            tx.commit().await?;
+            self.commit(tx).await?;
+            // A copy still says it was last used long ago; read it again next time.
+            self.cache.forget_user(session.user_id);
         }
         Ok(())
     }
@@ -218,8 +219,7 @@ impl Services {
         let mut tx = self.store.write().await?;
         tx.revoke_session(caller.user.id, &caller.session_id, self.now_ms())
             .await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -244,8 +244,7 @@ impl Services {
                 format!("you have no active session {id}"),
             ));
         }
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -254,8 +253,7 @@ impl Services {
         let revoked = tx
             .revoke_other_sessions(caller.user.id, &caller.session_id, self.now_ms())
             .await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(revoked)
     }
 }

@@ -275,8 +275,7 @@ impl Services {
                 (adjustment, true)
             }
         };
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(BalanceAdjustmentView {
             id: adjustment.id,
             organization_id,
@@ -301,8 +300,7 @@ impl Services {
             ));
         }
         let routed = route(&mut *tx, &event, now).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(EmitResultView {
             messages_queued: routed.messages,
             alerts_fired: routed.alerts,

@@ -187,8 +187,7 @@ impl Services {
             .await?;
         self.send_code(&mut *tx, user, &target, now).await?;
         let view = self.pending_now(&mut *tx, user.id, target.kind()).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(view)
     }
 
@@ -253,8 +252,7 @@ impl Services {
             .await?;
         self.send_code(&mut *tx, user, &target, now).await?;
         let view = self.pending_now(&mut *tx, user.id, kind).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(view)
     }
 
@@ -266,8 +264,7 @@ impl Services {
             return Err(no_pending(kind));
         }
         tx.bump_version(user_id, now).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -283,8 +280,7 @@ impl Services {
     ) -> AppResult<AccountView> {
         tx.delete_pending_change(user_id, kind).await?;
         tx.bump_version(user_id, now).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Err(error)
     }
 
@@ -330,7 +326,7 @@ impl Services {
                 return self.void(tx, user.id, kind, now, exceeded).await;
             }
             // The wrong try stays counted.
-            tx.commit().await?;
+            self.commit(tx).await?;
             return Err(
                 AppError::new(ErrorCode::CodeInvalid, "the code is not correct")
                     .with_details(serde_json::json!({ "attemptsLeft": max - failures })),
@@ -372,8 +368,7 @@ impl Services {
             .await?
             .ok_or_else(AppError::unauthenticated)?;
         let view = self.account_view_in(&mut *tx, &updated).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(view)
     }
 }

@@ -122,6 +122,8 @@ pub async fn run_pump(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(batch) => {
                 let any = !batch.events.is_empty();
                 for event in batch.events {
+                    // Whatever instance wrote it: copies of what it changed are stale.
+                    services.cache.forget(event.organization_id, event.user_id);
                     hub.publish(event);
                 }
                 if any || hub.settled() != Some(feed.position()) {

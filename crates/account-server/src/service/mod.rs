@@ -14,6 +14,7 @@
 pub mod account;
 pub mod auth;
 pub mod balance;
+pub mod cache;
 pub mod changes;
 pub mod events;
 pub mod notify;
@@ -29,7 +30,7 @@ use rand::RngCore;
 use crate::clock::{self, Clock};
 use crate::config::Config;
 use crate::crypto::{CodeHasher, PasswordHasher};
-use crate::store::{Store, Wakers};
+use crate::store::{Store, Wakers, WriteTx};
 
 /// Everything the services need; one shared allocation, so a clone (axum makes one per
 /// request) is one reference count.
@@ -48,6 +49,8 @@ pub struct Shared {
     pub wakers: Wakers,
     /// What this instance's event streams follow.
     pub events: Arc<events::EventHub>,
+    /// Accounts read recently, for `GET /v1/account`.
+    pub cache: cache::AccountCache,
     /// Flips to true when the server shuts down; event streams end on it so a graceful
     /// shutdown does not wait for clients that never hang up.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
@@ -80,6 +83,7 @@ impl Services {
             sms_countries,
             wakers: Wakers::default(),
             events: Arc::new(events::EventHub::default()),
+            cache: cache::AccountCache::default(),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             instance: id
                 .iter()
@@ -94,6 +98,20 @@ impl Services {
     pub fn wake(&self) {
         self.wakers.outbox.notify_one();
         self.wakers.events.notify_one();
+    }
+
+    /// Commits `tx`; the copies it made stale are forgotten before the caller answers
+    /// (so a client reads its own write), and the pump and the worker are woken.
+    pub async fn commit(&self, tx: Box<dyn WriteTx>) -> crate::error::AppResult<()> {
+        let changed = tx.commit().await?;
+        for user in &changed.users {
+            self.cache.forget_user(*user);
+        }
+        for organization in &changed.organizations {
+            self.cache.forget_organization(*organization);
+        }
+        self.wake();
+        Ok(())
     }
 
     pub fn now(&self) -> DateTime<Utc> {

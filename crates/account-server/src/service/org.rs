@@ -87,8 +87,7 @@ impl Services {
         // Gaining or losing billing permission starts or ends the alert.
         super::balance::evaluate_low_balance(&mut *tx, org, now).await?;
         notify::email(&mut *tx, &member, &Message::RoleChanged { role }, now).await?;
-        tx.commit().await?;
-        self.wake();
+        self.commit(tx).await?;
         Ok(view)
     }
 }

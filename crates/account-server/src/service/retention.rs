@@ -40,7 +40,7 @@ impl Services {
             return Ok(None);
         }
         let pruned = tx.prune(&rules, self.now_ms()).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Some(pruned))
     }
 }

@@ -195,7 +195,8 @@ pub trait ReadTx: Send {
 /// A write transaction. Dropped without [`WriteTx::commit`], nothing of it stays.
 #[async_trait]
 pub trait WriteTx: ReadTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()>;
+    /// Commits; what it changed, for readers that keep copies (the account cache).
+    async fn commit(self: Box<Self>) -> StoreResult<Changed>;
 
     /// Waits for `key`'s lock, held until the transaction ends.
     async fn lock(&mut self, key: LockKey) -> StoreResult<()>;

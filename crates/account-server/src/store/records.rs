@@ -289,3 +289,32 @@ impl Pruned {
             + self.idempotency_keys
     }
 }
+
+/// What a committed write changed that readers may hold copies of: users (their
+/// account, sessions, codes) and organizations (their balance).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub users: Vec<i64>,
+    pub organizations: Vec<i64>,
+}
+
+impl Changed {
+    pub(crate) fn user(&mut self, id: i64) {
+        if !self.users.contains(&id) {
+            self.users.push(id);
+        }
+    }
+
+    pub(crate) fn organization(&mut self, id: i64) {
+        if !self.organizations.contains(&id) {
+            self.organizations.push(id);
+        }
+    }
+
+    pub(crate) fn event(&mut self, e: &NewEvent<'_>) {
+        match e.user_id {
+            Some(user) => self.user(user),
+            None => self.organization(e.organization_id),
+        }
+    }
+}

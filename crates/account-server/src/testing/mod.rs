@@ -331,7 +331,7 @@ impl Fixture {
         let mut tx = services.store.write().await?;
         tx.apply_preferences(user_id, &changes, services.now_ms())
             .await?;
-        tx.commit().await?;
+        services.commit(tx).await?;
         Ok(())
     }
 

@@ -188,3 +188,41 @@ async fn the_strength_meter_scores_without_storing(engine) {
     assert!(strong.body["score"].as_u64().expect("score") >= 3);
 }
 }
+
+engine_test! {
+async fn a_read_after_a_write_through_the_same_instance_sees_the_write_at_once(engine) {
+    let app = spawn_app(engine).await;
+    let ana = app.user(Role::Billing, "ana@example.com").await;
+    let services = &app.app.services;
+    let read = || async {
+        match services.read_account(&ana.token, &[], false).await.expect("read") {
+            account_server::service::account::AccountRead::View(view) => *view,
+            other => panic!("{other:?}"),
+        }
+    };
+    let before = read().await; // now in the account cache
+
+    // Without yielding to the event pump in between (this test runs on one thread): the
+    // write itself forgets the copy it made stale.
+    let update = account_model::PreferencesUpdate::try_from(
+        &serde_json::from_value::<account_model::dto::UpdatePreferencesRequest>(
+            json!({ "baseVersion": before.version, "language": "it" }),
+        )
+        .expect("request"),
+    )
+    .expect("update");
+    let caller = services.authenticate(&ana.token).await.expect("caller");
+    services.update_preferences(&caller, update, None).await.expect("updated");
+    let after = read().await;
+    services.adjust_balance(app.org_id, -250, "k1", None).await.expect("adjusted");
+    let charged = read().await;
+    services.revoke_other_sessions(&caller).await.expect("revoked"); // (none)
+    services.sign_out(&caller).await.expect("signed out");
+    let gone = services.read_account(&ana.token, &[], false).await;
+
+    assert_eq!(after.version, before.version + 1);
+    assert_eq!(after.language, account_model::Language::It);
+    assert_eq!(charged.balance.amount_minor, before.balance.amount_minor - 250);
+    assert_eq!(gone.expect_err("signed out").code, account_model::ErrorCode::Unauthenticated);
+}
+}

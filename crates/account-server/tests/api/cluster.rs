@@ -653,3 +653,76 @@ async fn two_owners_demoting_each_other_through_different_instances_leave_one_ow
         assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
     }
 }
+
+/// Asks instance `i` for the account of `token` until `done` holds (within a second).
+async fn read_until(
+    cluster: &Cluster,
+    i: usize,
+    token: &str,
+    done: impl Fn(&Reply) -> bool,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let reply = cluster
+            .request(i, Method::GET, "/v1/account", Some(token), None)
+            .await;
+        if done(&reply) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "instance {i} still answers {:?}",
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn reads_through_one_instance_follow_writes_through_the_other_within_moments() {
+    let cluster = Cluster::start(|_| {}).await;
+    let ana = cluster.a.user(Role::Member, "ana@example.com").await;
+    let laptop = cluster.a.login("ana@example.com", PASSWORD).await;
+    let before = cluster
+        .request(0, Method::GET, "/v1/account", Some(&ana.token), None)
+        .await;
+    cluster
+        .request(0, Method::GET, "/v1/account", Some(&laptop), None)
+        .await; // both cached on A
+    let version = before.body["version"].as_i64().expect("version");
+
+    let changed = cluster
+        .request(
+            1,
+            Method::PATCH,
+            "/v1/account/preferences",
+            Some(&ana.token),
+            Some(json!({ "baseVersion": version, "language": "fr" })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    read_until(&cluster, 0, &ana.token, |r| {
+        r.body["version"] == version + 1
+    })
+    .await;
+
+    cluster.adjust(1, -300, "through-b").await;
+    read_until(&cluster, 0, &ana.token, |r| {
+        r.body["balance"]["amountMinor"] == 9_700
+    })
+    .await;
+
+    cluster
+        .request(
+            1,
+            Method::POST,
+            "/v1/sessions/revoke-others",
+            Some(&ana.token),
+            None,
+        )
+        .await;
+    read_until(&cluster, 0, &laptop, |r| {
+        r.status == StatusCode::UNAUTHORIZED
+    })
+    .await;
+}

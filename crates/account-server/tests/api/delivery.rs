@@ -70,8 +70,8 @@ async fn codes_and_notices_arrive_by_real_smtp_and_sms_in_the_users_language(eng
         sms.received.lock().expect("lock")[0].0.as_deref(),
         Some("Bearer gateway-token")
     );
-    let sent = app.outbox("ana.neu@example.com").await;
-    assert_eq!(sent[0].status, "sent");
+    let sent = app.first_message_settled("ana.neu@example.com").await;
+    assert_eq!(sent.status, "sent");
 }
 }
 
@@ -101,7 +101,7 @@ async fn a_message_is_retried_while_the_mail_server_is_down_and_delivered_once_w
 
     let mails = smtp.wait_for(1).await;
     assert_eq!(mails.len(), 1);
-    let m = &app.outbox("new@example.com").await[0];
+    let m = app.first_message_settled("new@example.com").await;
     assert_eq!(m.status, "sent");
     assert_eq!(m.attempts, 2);
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;

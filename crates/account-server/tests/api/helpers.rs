@@ -140,6 +140,19 @@ impl TestApp {
         }
     }
 
+    /// The first message to `recipient` once its send is recorded (a sink has the mail
+    /// a moment before the worker marks it sent).
+    pub async fn first_message_settled(&self, recipient: &str) -> OutboxMessage {
+        for _ in 0..100 {
+            let first = self.outbox(recipient).await.into_iter().next();
+            if let Some(m) = first.filter(|m| m.status != "sending") {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the send to {recipient} was never recorded");
+    }
+
     /// Messages to `recipient` of one kind.
     pub async fn outbox_kind(&self, recipient: &str, kind: &str) -> Vec<OutboxMessage> {
         self.outbox(recipient)

@@ -181,6 +181,7 @@ pub struct PgTx {
     writing: bool,
     events_written: bool,
     outbox_written: bool,
+    changed: Changed,
 }
 
 impl std::fmt::Debug for PgTx {
@@ -236,6 +237,7 @@ impl Backend for PgStore {
             writing: false,
             events_written: false,
             outbox_written: false,
+            changed: Changed::default(),
         }))
     }
 
@@ -249,6 +251,7 @@ impl Backend for PgStore {
             writing: true,
             events_written: false,
             outbox_written: false,
+            changed: Changed::default(),
         }))
     }
 
@@ -389,7 +392,7 @@ impl ReadTx for PgTx {
 
 #[async_trait]
 impl WriteTx for PgTx {
-    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+    async fn commit(mut self: Box<Self>) -> StoreResult<Changed> {
         let mut sql = String::new();
         if self.events_written {
             sql.push_str(&format!("NOTIFY {EVENTS_CHANNEL}; "));
@@ -402,7 +405,7 @@ impl WriteTx for PgTx {
         client.batch_execute(&sql).await?;
         // Committed: nothing for `Drop` to roll back.
         self.writing = false;
-        Ok(())
+        Ok(std::mem::take(&mut self.changed))
     }
     async fn lock(&mut self, key: LockKey) -> StoreResult<()> {
         let client = self.client()?;
@@ -441,21 +444,26 @@ impl WriteTx for PgTx {
         users::insert(self.client()?, user, now).await
     }
     async fn bump_version(&mut self, user_id: i64, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         self.events_written = true;
         users::bump_version(self.client()?, user_id, now).await
     }
     async fn set_password_hash(&mut self, user_id: i64, hash: &str, now: i64) -> StoreResult<()> {
+        self.changed.user(user_id);
         users::set_password_hash(self.client()?, user_id, hash, now).await
     }
     async fn set_email(&mut self, user_id: i64, email: &Email, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         self.events_written = true;
         users::set_email(self.client()?, user_id, email, now).await
     }
     async fn set_phone(&mut self, user_id: i64, phone: &PhoneNumber, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         self.events_written = true;
         users::set_phone(self.client()?, user_id, phone, now).await
     }
     async fn set_role(&mut self, user_id: i64, role: Role, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         self.events_written = true;
         users::set_role(self.client()?, user_id, role, now).await
     }
@@ -465,6 +473,7 @@ impl WriteTx for PgTx {
         changes: &[PrefChange],
         now: i64,
     ) -> StoreResult<i64> {
+        self.changed.user(user_id);
         self.events_written = true;
         users::apply_preferences(self.client()?, user_id, changes, now).await
     }
@@ -475,6 +484,7 @@ impl WriteTx for PgTx {
         sessions::touch(self.client()?, id, now).await
     }
     async fn revoke_session(&mut self, user_id: i64, id: &str, now: i64) -> StoreResult<bool> {
+        self.changed.user(user_id);
         self.events_written = true;
         sessions::revoke(self.client()?, user_id, id, now).await
     }
@@ -484,6 +494,7 @@ impl WriteTx for PgTx {
         keep: &str,
         now: i64,
     ) -> StoreResult<u64> {
+        self.changed.user(user_id);
         self.events_written = true;
         sessions::revoke_others(self.client()?, user_id, keep, now).await
     }
@@ -497,12 +508,15 @@ impl WriteTx for PgTx {
         sessions::clear_throttle(self.client()?, key).await
     }
     async fn put_pending_change(&mut self, change: &NewPendingChange<'_>) -> StoreResult<()> {
+        self.changed.user(change.user_id);
         codes::put(self.client()?, change).await
     }
     async fn add_code_failure(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<i64> {
+        self.changed.user(user_id);
         codes::add_failure(self.client()?, user_id, kind).await
     }
     async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<bool> {
+        self.changed.user(user_id);
         codes::delete(self.client()?, user_id, kind).await
     }
     async fn record_code_send(
@@ -530,6 +544,7 @@ impl WriteTx for PgTx {
         description: &str,
         now: i64,
     ) -> StoreResult<Adjustment> {
+        self.changed.organization(organization_id);
         money::apply_adjustment(
             self.client()?,
             organization_id,
@@ -547,6 +562,7 @@ impl WriteTx for PgTx {
         money::clear_alert(self.client()?, user_id).await
     }
     async fn insert_event(&mut self, event: &NewEvent<'_>, now: i64) -> StoreResult<i64> {
+        self.changed.event(event);
         self.events_written = true;
         feed::insert(self.client()?, event, now).await
     }

@@ -252,6 +252,7 @@ impl Deref for Handle {
 pub struct SqliteTx {
     /// `None` once the transaction ended.
     conn: Option<Handle>,
+    changed: Changed,
 }
 
 impl std::fmt::Debug for SqliteTx {
@@ -340,6 +341,7 @@ impl Backend for SqliteStore {
         conn.prepare_cached("BEGIN")?.execute([])?;
         Ok(Box::new(SqliteTx {
             conn: Some(Handle::Reader(conn, Arc::clone(&self.shared))),
+            changed: Changed::default(),
         }))
     }
 
@@ -347,6 +349,7 @@ impl Backend for SqliteStore {
         let guard = begin_write(Arc::clone(&self.writer).lock_owned().await).await?;
         Ok(Box::new(SqliteTx {
             conn: Some(Handle::Writer(guard)),
+            changed: Changed::default(),
         }))
     }
 
@@ -508,10 +511,10 @@ impl ReadTx for SqliteTx {
 
 #[async_trait]
 impl WriteTx for SqliteTx {
-    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+    async fn commit(mut self: Box<Self>) -> StoreResult<Changed> {
         let conn = self.conn()?;
         conn.prepare_cached("COMMIT")?.execute([])?;
-        Ok(())
+        Ok(std::mem::take(&mut self.changed))
     }
     async fn lock(&mut self, _key: LockKey) -> StoreResult<()> {
         // One process writes at a time: the transaction already excludes every other.
@@ -539,18 +542,23 @@ impl WriteTx for SqliteTx {
         users::insert(self.conn()?, user, now)
     }
     async fn bump_version(&mut self, user_id: i64, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         users::bump_version(self.conn()?, user_id, now)
     }
     async fn set_password_hash(&mut self, user_id: i64, hash: &str, now: i64) -> StoreResult<()> {
+        self.changed.user(user_id);
         users::set_password_hash(self.conn()?, user_id, hash, now)
     }
     async fn set_email(&mut self, user_id: i64, email: &Email, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         users::set_email(self.conn()?, user_id, email, now)
     }
     async fn set_phone(&mut self, user_id: i64, phone: &PhoneNumber, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         users::set_phone(self.conn()?, user_id, phone, now)
     }
     async fn set_role(&mut self, user_id: i64, role: Role, now: i64) -> StoreResult<i64> {
+        self.changed.user(user_id);
         users::set_role(self.conn()?, user_id, role, now)
     }
     async fn apply_preferences(
@@ -559,6 +567,7 @@ impl WriteTx for SqliteTx {
         changes: &[PrefChange],
         now: i64,
     ) -> StoreResult<i64> {
+        self.changed.user(user_id);
         users::apply_preferences(self.conn()?, user_id, changes, now)
     }
     async fn insert_session(&mut self, session: &NewSession<'_>, now: i64) -> StoreResult<()> {
@@ -568,6 +577,7 @@ impl WriteTx for SqliteTx {
         sessions::touch(self.conn()?, id, now)
     }
     async fn revoke_session(&mut self, user_id: i64, id: &str, now: i64) -> StoreResult<bool> {
+        self.changed.user(user_id);
         sessions::revoke(self.conn()?, user_id, id, now)
     }
     async fn revoke_other_sessions(
@@ -576,6 +586,7 @@ impl WriteTx for SqliteTx {
         keep: &str,
         now: i64,
     ) -> StoreResult<u64> {
+        self.changed.user(user_id);
         sessions::revoke_others(self.conn()?, user_id, keep, now)
     }
     async fn lock_throttle(&mut self, key: &str) -> StoreResult<Throttle> {
@@ -588,12 +599,15 @@ impl WriteTx for SqliteTx {
         sessions::clear_throttle(self.conn()?, key)
     }
     async fn put_pending_change(&mut self, change: &NewPendingChange<'_>) -> StoreResult<()> {
+        self.changed.user(change.user_id);
         codes::put(self.conn()?, change)
     }
     async fn add_code_failure(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<i64> {
+        self.changed.user(user_id);
         codes::add_failure(self.conn()?, user_id, kind)
     }
     async fn delete_pending_change(&mut self, user_id: i64, kind: ChangeKind) -> StoreResult<bool> {
+        self.changed.user(user_id);
         codes::delete(self.conn()?, user_id, kind)
     }
     async fn record_code_send(
@@ -621,6 +635,7 @@ impl WriteTx for SqliteTx {
         description: &str,
         now: i64,
     ) -> StoreResult<Adjustment> {
+        self.changed.organization(organization_id);
         money::apply_adjustment(
             self.conn()?,
             organization_id,
@@ -637,6 +652,7 @@ impl WriteTx for SqliteTx {
         money::clear_alert(self.conn()?, user_id)
     }
     async fn insert_event(&mut self, event: &NewEvent<'_>, now: i64) -> StoreResult<i64> {
+        self.changed.event(event);
         events::insert(self.conn()?, event, now)
     }
     async fn enqueue(&mut self, message: &NewMessage<'_>, now: i64) -> StoreResult<i64> {
