@@ -105,6 +105,10 @@ pub struct Limits {
     /// Wrong passwords are counted over this window: a counter that has not moved for
     /// this long (and is not locking) starts again from zero.
     pub failure_window_secs: i64,
+    /// `GET /v1/account` may answer from memory an account read this recently (and
+    /// unchanged since, as far as the event stream has told this instance); 0: always
+    /// read the database.
+    pub account_cache_ms: u64,
 }
 
 impl Default for Limits {
@@ -127,6 +131,7 @@ impl Default for Limits {
             delivery_concurrency: 4,
             heartbeat_secs: 15,
             failure_window_secs: 24 * 3600,
+            account_cache_ms: 2_000,
         }
     }
 }
@@ -347,6 +352,12 @@ impl Config {
                 "hash_concurrency and session_idle_days must be at least 1",
             );
         }
+        if l.account_cache_ms > 10_000 {
+            return invalid(
+                "limits.account_cache_ms",
+                "must be at most 10000 (a copy older than that is too stale to answer with)",
+            );
+        }
         if !(1..=64).contains(&l.delivery_concurrency) {
             return invalid("limits.delivery_concurrency", "must be between 1 and 64");
         }
@@ -487,6 +498,17 @@ mod tests {
                 .to_string()
                 .contains("code_secret")
         );
+        let mut config = Config::default();
+        config.limits.account_cache_ms = 60_000;
+        assert!(
+            config
+                .validate()
+                .expect_err("a minute-old account is too stale")
+                .to_string()
+                .contains("limits.account_cache_ms")
+        );
+        config.limits.account_cache_ms = 0;
+        config.validate().expect("0 turns the cache off");
     }
 
     #[test]

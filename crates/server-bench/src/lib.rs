@@ -6,7 +6,10 @@
 //! - **Authenticated reads**, `GET /v1/account` (`wrk -t2 -c64`), and its 304 path
 //!   (`If-None-Match`, what clients without the event stream poll with): requests/s, p99
 //!   and the ratio to hello's `GET /`, which says what the server's own work (session
-//!   lookup, the database, JSON) costs above axum, hyper and the loopback. Over
+//!   lookup, the database, JSON) costs above axum, hyper and the loopback. The same
+//!   reads with the account cache off (`limits.account_cache_ms = 0`) show what one
+//!   database read per request costs: what a client pays in the first two seconds after
+//!   a change, and what a deployment that turns the cache off pays always. Over
 //!   `SERVER_BENCH_ROUNDS` rounds (order reversed every other round: hello, SQLite,
 //!   PostgreSQL, then PostgreSQL, SQLite, hello, …; a fresh server and database for
 //!   each), printed as median (min–max), because the machine's pace drifts.
@@ -43,7 +46,7 @@
 //!
 //! Environment: `SERVER_BENCH_SECS` (each wrk run, default 10), `SERVER_BENCH_ROUNDS`
 //! (rounds of the read comparison, default 4), `BENCH_POSTGRES_URL`,
-//! `SERVER_BENCH_BIN_DIR`. The default run takes about 6 minutes.
+//! `SERVER_BENCH_BIN_DIR`. The default run takes about 8 minutes.
 
 mod postgres;
 mod process;
@@ -325,8 +328,18 @@ impl Bench {
         engine: Engine,
         f: impl FnOnce(&Process) -> Result<T>,
     ) -> Result<T> {
+        self.on_fresh_server_with(engine, &[], f)
+    }
+
+    /// [`Self::on_fresh_server`], the server configured with `extra` as well.
+    fn on_fresh_server_with<T>(
+        &self,
+        engine: Engine,
+        extra: &[(String, String)],
+        f: impl FnOnce(&Process) -> Result<T>,
+    ) -> Result<T> {
         let database = self.database(engine)?;
-        let result = self.start(&database, true, &[]).and_then(|server| {
+        let result = self.start(&database, true, extra).and_then(|server| {
             let result = f(&server);
             let stopped = server.stop();
             result.and_then(|value| stopped.map(|()| value))
@@ -464,23 +477,27 @@ fn env(key: &str, value: impl std::fmt::Display) -> (String, String) {
 enum Target {
     Hello,
     Server(Engine),
+    /// `limits.account_cache_ms = 0`: every read goes to the database.
+    Uncached(Engine),
 }
 
 /// Per round, in the order of [`READ_ROWS`].
 #[derive(Debug, Default)]
 struct Reads {
-    rows: [Vec<Measured>; 6],
-    ratios: [Vec<f64>; 6],
+    rows: [Vec<Measured>; 8],
+    ratios: [Vec<f64>; 8],
     /// Hello's server CPU per request over this row's, per round.
-    cpu_ratios: [Vec<f64>; 6],
+    cpu_ratios: [Vec<f64>; 8],
 }
 
-const READ_ROWS: [&str; 6] = [
+const READ_ROWS: [&str; 8] = [
     "hello (GET /)",
     "sqlite 200",
     "sqlite 304 (If-None-Match)",
+    "sqlite 200, cache off",
     "postgres 200",
     "postgres 304 (If-None-Match)",
+    "postgres 200, cache off",
     "postgres 200, over TLS",
 ];
 
@@ -492,7 +509,9 @@ impl Bench {
             let mut order = [
                 Target::Hello,
                 Target::Server(Engine::Sqlite),
+                Target::Uncached(Engine::Sqlite),
                 Target::Server(Engine::Postgres),
+                Target::Uncached(Engine::Postgres),
                 Target::Server(Engine::PostgresTls),
             ];
             if round % 2 == 1 {
@@ -503,7 +522,7 @@ impl Bench {
                 round + 1,
                 self.options.rounds
             );
-            let mut this_round: [Option<Measured>; 6] = Default::default();
+            let mut this_round: [Option<Measured>; 8] = Default::default();
             for target in order {
                 match target {
                     Target::Hello => {
@@ -515,22 +534,15 @@ impl Bench {
                         this_round[0] = Some(m);
                     }
                     Target::Server(Engine::PostgresTls) => {
-                        let row = 5;
-                        let full = self.on_fresh_server(Engine::PostgresTls, |server| {
-                            let session = self.sign_in(server, DEMO_USERS[0].1)?;
-                            let url = format!("{}/v1/account", server.base_url());
-                            let auth = format!("Authorization: Bearer {}", session.token);
-                            let load = Load::new(2, 64, secs, url).header(auth);
-                            let what = READ_ROWS[row];
-                            let full =
-                                self.measure(what, server, Some(Engine::PostgresTls), &load)?;
-                            self.expect_success(what, &full);
-                            Ok(full)
-                        })?;
-                        this_round[row] = Some(full);
+                        this_round[7] = Some(self.full_reads(Engine::PostgresTls, 7, &[])?);
+                    }
+                    Target::Uncached(engine) => {
+                        let row = if engine == Engine::Sqlite { 3 } else { 6 };
+                        let off = [env("ACCOUNT_LIMITS__ACCOUNT_CACHE_MS", 0)];
+                        this_round[row] = Some(self.full_reads(engine, row, &off)?);
                     }
                     Target::Server(engine) => {
-                        let row = if engine == Engine::Sqlite { 1 } else { 3 };
+                        let row = if engine == Engine::Sqlite { 1 } else { 4 };
                         let (full, cached) = self.on_fresh_server(engine, |server| {
                             let session = self.sign_in(server, DEMO_USERS[0].1)?;
                             let (_, etag) = self.account(server, &session.token)?;
@@ -561,6 +573,26 @@ impl Bench {
             }
         }
         Ok(reads)
+    }
+
+    /// `GET /v1/account` (200s only) on a fresh server on `engine`, configured with `extra`.
+    fn full_reads(
+        &self,
+        engine: Engine,
+        row: usize,
+        extra: &[(String, String)],
+    ) -> Result<Measured> {
+        let secs = self.options.secs;
+        self.on_fresh_server_with(engine, extra, |server| {
+            let session = self.sign_in(server, DEMO_USERS[0].1)?;
+            let url = format!("{}/v1/account", server.base_url());
+            let auth = format!("Authorization: Bearer {}", session.token);
+            let load = Load::new(2, 64, secs, url).header(auth);
+            let what = READ_ROWS[row];
+            let full = self.measure(what, server, Some(engine), &load)?;
+            self.expect_success(what, &full);
+            Ok(full)
+        })
     }
 
     fn print_reads(&self, reads: &Reads) {

@@ -8,13 +8,14 @@
 //!   event pump hands each one — whichever instance wrote it — to [`AccountCache::forget`]
 //!   as it reads it; this instance's own writes forget at commit, before they answer, so a
 //!   client reads what it just wrote through the same instance;
-//! - it is younger than [`MAX_AGE`], so a pump held up (a transaction still in flight
-//!   below a committed event) cannot keep a stale entry for longer than that;
+//! - it is younger than `limits.account_cache_ms` (2 s; 0 turns the cache off), so a
+//!   pump held up (a transaction still in flight below a committed event) cannot keep a
+//!   stale entry for longer than that;
 //! - the session is not idle past its cutoff (checked at every read, as the database
 //!   query does).
 //!
 //! What a change through *another* instance costs is the event's way here: the stream's
-//! cross-instance latency (1–2 ms in `make bench`), at most `MAX_AGE`. Everything that
+//! cross-instance latency (1–2 ms in `make bench`), at most that age. Everything that
 //! decides or writes (sign-in, re-authentication, role checks, every write) reads the
 //! database, never this cache; the cache only answers reads of the account.
 //!
@@ -28,8 +29,6 @@ use std::time::{Duration, Instant};
 
 use crate::store::{PendingChanges, SessionRecord, UserRecord};
 
-/// The longest an entry is served without a new read.
-pub const MAX_AGE: Duration = Duration::from_secs(2);
 /// Entries kept at most; when full, the oldest half goes.
 const CAPACITY: usize = 100_000;
 
@@ -66,16 +65,27 @@ impl Inner {
 }
 
 /// See the module doc.
-#[derive(Debug, Default)]
-pub struct AccountCache(Mutex<Inner>);
+#[derive(Debug)]
+pub struct AccountCache {
+    inner: Mutex<Inner>,
+    /// The longest an entry is served without a new read; zero: never kept.
+    max_age: Duration,
+}
 
 /// Taken before a database read, handed to [`AccountCache::put`] after it.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp(u64);
 
 impl AccountCache {
+    pub fn new(max_age: Duration) -> Self {
+        Self {
+            inner: Mutex::new(Inner::default()),
+            max_age,
+        }
+    }
+
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.0
+        self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -85,7 +95,7 @@ impl AccountCache {
     pub fn get(&self, token_hash: &[u8], idle_cutoff: i64) -> Option<Arc<CachedAccount>> {
         let inner = self.inner();
         let entry = inner.entries.get(token_hash)?;
-        let fresh = entry.read_at.elapsed() < MAX_AGE
+        let fresh = entry.read_at.elapsed() < self.max_age
             && entry.account.session.last_seen_at >= idle_cutoff
             && inner.current(entry);
         fresh.then(|| Arc::clone(&entry.account))
@@ -98,6 +108,9 @@ impl AccountCache {
 
     /// Keeps what a read that started at `stamp` found.
     pub fn put(&self, token_hash: &[u8], account: Arc<CachedAccount>, stamp: Stamp) {
+        if self.max_age.is_zero() {
+            return;
+        }
         let mut inner = self.inner();
         let entry = Entry {
             account,
@@ -183,7 +196,7 @@ mod tests {
 
     #[test]
     fn an_entry_is_served_until_its_user_or_organization_changes() {
-        let cache = AccountCache::default();
+        let cache = AccountCache::new(Duration::from_secs(2));
         cache.put(b"t1", account(1, 10, 100), cache.stamp());
         cache.put(b"t2", account(2, 10, 100), cache.stamp());
         cache.put(b"t3", account(3, 20, 100), cache.stamp());
@@ -209,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_read_that_a_change_overtook_is_not_kept() {
-        let cache = AccountCache::default();
+        let cache = AccountCache::new(Duration::from_secs(2));
         let stamp = cache.stamp(); // the read starts...
         cache.forget_user(1); // ...a write commits meanwhile...
         cache.put(b"t1", account(1, 10, 100), stamp); // ...and the read ends with the old row
@@ -223,11 +236,11 @@ mod tests {
 
     #[test]
     fn an_entry_older_than_its_age_is_read_again() {
-        let cache = AccountCache::default();
+        let cache = AccountCache::new(Duration::from_secs(2));
         cache.put(b"t1", account(1, 10, 100), cache.stamp());
         let old = Instant::now()
-            .checked_sub(MAX_AGE)
-            .expect("the clock is past MAX_AGE");
+            .checked_sub(Duration::from_secs(2))
+            .expect("the clock is past two seconds");
         for entry in cache.inner().entries.values_mut() {
             entry.read_at = old;
         }
@@ -235,8 +248,15 @@ mod tests {
     }
 
     #[test]
+    fn an_age_of_zero_keeps_nothing() {
+        let cache = AccountCache::new(Duration::ZERO);
+        cache.put(b"t1", account(1, 10, 100), cache.stamp());
+        assert!(cache.get(b"t1", 0).is_none());
+    }
+
+    #[test]
     fn an_idle_session_is_not_served_from_memory() {
-        let cache = AccountCache::default();
+        let cache = AccountCache::new(Duration::from_secs(2));
         cache.put(b"t1", account(1, 10, 100), cache.stamp());
         assert!(cache.get(b"t1", 100).is_some());
         assert!(

@@ -72,6 +72,9 @@ impl Services {
         let hasher = PasswordHasher::new(&config.argon2, config.limits.hash_concurrency)?;
         let codes = CodeHasher::new(config.code_secret.clone());
         let sms_countries = Arc::new(config.sms_countries()?);
+        let cache = cache::AccountCache::new(std::time::Duration::from_millis(
+            config.limits.account_cache_ms,
+        ));
         let mut id = [0u8; 4];
         rand::rngs::OsRng.fill_bytes(&mut id);
         Ok(Self(Arc::new(Shared {
@@ -83,7 +86,7 @@ impl Services {
             sms_countries,
             wakers: Wakers::default(),
             events: Arc::new(events::EventHub::default()),
-            cache: cache::AccountCache::default(),
+            cache,
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             instance: id
                 .iter()
