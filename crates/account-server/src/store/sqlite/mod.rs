@@ -69,16 +69,41 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Opens the writer connection. Switching a new file to WAL takes an exclusive lock, and
+/// SQLite answers a concurrent switch with "database is locked" (its busy handler is not
+/// asked) or, when another process removed the journal file it had just looked at, with
+/// a disk I/O error: instances starting together on a new database race there. Both
+/// pass once the first process has switched the file, so the whole opening is tried
+/// again, on a fresh connection, for up to `BUSY_WAIT`. `SqliteStore::open` turns the
+/// waiting off once the schema is up to date.
 fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let deadline = std::time::Instant::now() + BUSY_WAIT;
+    loop {
+        match try_open_writer(path) {
+            Err(e) if is_setup_race(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            opened => return Ok(opened?),
+        }
+    }
+}
+
+fn is_setup_race(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::SystemIoFailure)
+    )
+}
+
+fn try_open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_WAIT)?;
     configure(&conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // The checkpoint thread does this work; a commit must never.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-    // `BEGIN IMMEDIATE` answers at once when another process writes; see `begin_write`.
-    conn.busy_timeout(Duration::ZERO)?;
     Ok(conn)
 }
 
@@ -87,10 +112,10 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    configure(&conn)?;
-    conn.pragma_update(None, "query_only", true)?;
     // Only a checkpoint restarting the log can make a reader wait, and only briefly.
     conn.busy_timeout(Duration::from_millis(500))?;
+    configure(&conn)?;
+    conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
 
@@ -100,7 +125,6 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
 fn migrate(conn: &mut Connection) -> StoreResult<usize> {
     let known = MIGRATIONS.len() as i64;
     let mut applied = 0;
-    conn.busy_timeout(BUSY_WAIT)?;
     loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -118,7 +142,6 @@ fn migrate(conn: &mut Connection) -> StoreResult<usize> {
         tx.commit()?;
         applied += 1;
     }
-    conn.busy_timeout(Duration::ZERO)?;
     Ok(applied)
 }
 
@@ -177,6 +200,9 @@ impl SqliteStore {
             tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
                 let mut conn = open_writer(&path)?;
                 migrate(&mut conn)?;
+                // From here `BEGIN IMMEDIATE` answers at once when another process
+                // writes; see `begin_write`.
+                conn.busy_timeout(Duration::ZERO)?;
                 Ok(conn)
             })
             .await
