@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR ?= never
 
 DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
-MIN_RUST := 1.85
+MIN_RUST := 1.88
 
 .PHONY: run run-cluster test deps check lint openapi server app deb clean-data help bench lower-balance
 

@@ -18,7 +18,9 @@ usage() { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 
-find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+# Empty when PostgreSQL is not installed (without `|| true`, pipefail and set -e would end
+# the script silently right here on a machine that has none yet).
+find_bin() { { ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | sort -V | tail -1; }
 
 install_postgres() {
   local sudo=""

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
 
 use crate::desktop::{self, Desktop};
-use crate::error::{UiError, UiResult};
+use crate::error::{UiCode, UiError, UiResult};
 use crate::payload::{
     AccountPayload, AppStatePayload, ConflictPayload, EditPayload, MembersPayload, ReferenceData,
     RejectedPayload, SessionsPayload,
@@ -41,7 +41,8 @@ pub async fn sign_in<R: Runtime>(
     email: String,
     password: SecretString,
 ) -> UiResult<AccountPayload> {
-    let server = ServerAddress::parse(&server)?;
+    let server = ServerAddress::parse(&server)
+        .map_err(|e| UiError::new(UiCode::InvalidServerUrl, e.message))?;
     desktop.sign_in(&app, server, email.trim(), &password).await
 }
 

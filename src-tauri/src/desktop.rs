@@ -143,7 +143,11 @@ impl Desktop {
     }
 
     /// Signs in on `server`, switching engines when it is another server, and
-    /// remembers the address once the sign-in succeeded.
+    /// remembers the address once the sign-in succeeded. The running engine is locked
+    /// only to switch it: the sign-in's network call (up to the client's timeout) runs
+    /// unlocked, so the other commands (reading the cache, the tray) do not wait on it.
+    /// Should another sign-in switch engines meanwhile, dropping this one's stop sender
+    /// ends the live stream started below.
     pub async fn sign_in<R: Runtime>(
         &self,
         app: &AppHandle<R>,
@@ -151,12 +155,14 @@ impl Desktop {
         email: &str,
         password: &secrecy::SecretString,
     ) -> UiResult<AccountPayload> {
-        let mut current = self.running().await;
-        if current.server != server {
-            let engine = open_engine(&self.data_dir, &server).await?;
-            *current = start(app, engine, server.clone()).await;
-        }
-        let engine = current.engine.clone();
+        let (engine, stop) = {
+            let mut current = self.running().await;
+            if current.server != server {
+                let engine = open_engine(&self.data_dir, &server).await?;
+                *current = start(app, engine, server.clone()).await;
+            }
+            (current.engine.clone(), current.stop.subscribe())
+        };
         let account = engine.sign_in(email, password).await?;
         {
             let mut settings = self.settings.lock().unwrap_or_else(|p| p.into_inner());
@@ -164,7 +170,7 @@ impl Desktop {
                 tracing::warn!(error = %e, "could not remember the server address");
             }
         }
-        spawn_live(app.clone(), engine, current.stop.subscribe());
+        spawn_live(app.clone(), engine, stop);
         Ok(account.into())
     }
 }

@@ -154,6 +154,16 @@ fn retry_start() {
     }
 }
 
+/// The name `tauri_plugin_single_instance` registers its plugin under; Tauri reports a
+/// plugin's failed setup with that name beside the plugin's own message.
+const SINGLE_INSTANCE_PLUGIN: &str = "single-instance";
+
+/// Whether the start failed in the single-instance check (the variant and the plugin's
+/// name, not words of a message, which a plugin update may reword).
+fn is_single_instance_failure(e: &tauri::Error) -> bool {
+    matches!(e, tauri::Error::PluginInitialization(plugin, _) if plugin == SINGLE_INSTANCE_PLUGIN)
+}
+
 /// Builds and runs the app until Quit.
 pub fn run() {
     // Reading the cached account parses and formats its phone number, and the first
@@ -218,7 +228,7 @@ pub fn run() {
     let app = match app {
         Ok(app) => app,
         Err(e) => {
-            if e.to_string().contains("single-instance") {
+            if is_single_instance_failure(&e) {
                 retry_start();
             }
             eprintln!("Account Settings could not start: {e}");
@@ -239,4 +249,23 @@ pub fn run() {
         } if label == window::LABEL && !QUITTING.load(Ordering::SeqCst) => window::shed_webkit(app),
         _ => {}
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_single_instance_setup_is_told_from_other_start_failures() {
+        use tauri::plugin::Plugin;
+        let plugin = tauri_plugin_single_instance::init::<tauri::Wry, _>(|_, _, _| {});
+        assert_eq!(plugin.name(), SINGLE_INSTANCE_PLUGIN);
+        let failed =
+            |name: &str| tauri::Error::PluginInitialization(name.to_owned(), "NoReply".to_owned());
+        assert!(is_single_instance_failure(&failed(plugin.name())));
+        assert!(!is_single_instance_failure(&failed("notification")));
+        assert!(!is_single_instance_failure(
+            &tauri::Error::FailedToReceiveMessage
+        ));
+    }
 }

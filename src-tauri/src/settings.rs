@@ -21,7 +21,17 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
 
 const FILE: &str = "settings.json";
 
-/// An `http(s)` server root, normalized without a trailing slash.
+/// Whether `host` (as a URL writes it: IPv6 in brackets) names this computer.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An `https` server root (or `http` on this computer), normalized without a trailing
+/// slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerAddress(String);
 
@@ -47,6 +57,14 @@ impl ServerAddress {
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(refuse("it must not have ? or # parts"));
+        }
+        // The password and the session token travel to this address: in clear text only
+        // where they never leave the computer.
+        if url.scheme() == "http" && !url.host_str().is_some_and(is_loopback) {
+            return Err(refuse(
+                "plain http:// is only for a server on this computer (localhost, 127.0.0.1, \
+                 ::1); use https:// for any other",
+            ));
         }
         Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
     }
@@ -144,12 +162,20 @@ mod tests {
             "https://accounts.example.com"
         );
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(ok("http://localhost:8080/"), "http://localhost:8080");
+        assert_eq!(ok("http://[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(ok("http://127.1.2.3"), "http://127.1.2.3");
         assert_eq!(ok("https://example.com/api/"), "https://example.com/api");
+        assert_eq!(ok("https://10.0.0.5"), "https://10.0.0.5");
         for bad in [
             "",
             "accounts.example.com",
             "ftp://example.com",
             "https://example.com/?x=1",
+            "http://accounts.example.com",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]",
+            "http://localhost.example.com",
         ] {
             let e = ServerAddress::parse(bad).expect_err(bad);
             assert_eq!(e.code, ErrorCode::InvalidRequest, "{bad}");

@@ -1,7 +1,7 @@
 // The two-step change shared by email and phone: request (new value + password) →
 // enter the code sent to the new address/number, with resend countdown and cancel.
 
-import { call, isSignedOutError } from "./api.js";
+import { isSignedOutError } from "./api.js";
 import {
   $,
   clearErrorsOnInput,
@@ -18,15 +18,17 @@ import { notify, pendingChange, setAccount, setPendingChange } from "./store.js"
 
 /** Codes after which the pending change is gone and a new request is needed. */
 const GONE = new Set(["no_pending_change", "code_expired", "code_attempts_exceeded", "too_many_attempts"]);
-const BAD_CODE = new Set(["code_invalid", "invalid_code"]);
+const BAD_CODE = new Set(["code_invalid"]);
 
 /**
  * kind: "email" | "phone"; prefix: element id prefix; request(): validates the first
- * form and returns the args of the request command, or null; fieldOf: error code →
+ * form and returns the args of the request command, or null; calls: { request(args),
+ * confirm(args), resend(), cancel() }, each one command named literally by the caller
+ * (so a test can match the UI's commands against the app's); fieldOf: error code →
  * input id of the first form; describe(target): how to show the new value; reset():
  * clears the first form; confirmedText(account): the success message.
  */
-export function createCodeStep({ kind, prefix, request, fieldOf, describe, reset, confirmedText }) {
+export function createCodeStep({ kind, prefix, request, calls, fieldOf, describe, reset, confirmedText }) {
   const statusId = `${prefix}-status`;
   const requestForm = $(`${prefix}-form`);
   const codeForm = $(`${prefix}-code-form`);
@@ -109,7 +111,7 @@ export function createCodeStep({ kind, prefix, request, fieldOf, describe, reset
     if (!args) return;
     await withBusy($(`${prefix}-submit`), async () => {
       try {
-        const pending = await call(`request_${kind}_change`, args);
+        const pending = await calls.request(args);
         reset();
         setPendingChange(kind, pending);
         render({ focus: true });
@@ -135,7 +137,7 @@ export function createCodeStep({ kind, prefix, request, fieldOf, describe, reset
     }
     await withBusy($(`${prefix}-code-submit`), async () => {
       try {
-        const account = await call(`confirm_${kind}_change`, { code });
+        const account = await calls.confirm({ code });
         codeInput.value = "";
         setPendingChange(kind, null);
         setAccount(account);
@@ -154,7 +156,7 @@ export function createCodeStep({ kind, prefix, request, fieldOf, describe, reset
     setStatus(statusId, null, "");
     await withBusy(resend, async () => {
       try {
-        const pending = await call(`resend_${kind}_code`);
+        const pending = await calls.resend();
         setPendingChange(kind, pending);
         setStatus(statusId, "ok", t("code.resent", { target: describe(pending.target) }));
       } catch (error) {
@@ -170,7 +172,7 @@ export function createCodeStep({ kind, prefix, request, fieldOf, describe, reset
     setStatus(statusId, null, "");
     await withBusy($(`${prefix}-cancel`), async () => {
       try {
-        await call(`cancel_${kind}_change`);
+        await calls.cancel();
       } catch (error) {
         if (error.code !== "no_pending_change") {
           fail(error);

@@ -1,6 +1,7 @@
 // Change email: new address + password → the code sent to the new address.
 
 import { $, setFieldError, setStatus } from "./dom.js";
+import { call } from "./api.js";
 import { createCodeStep } from "./codestep.js";
 import { t } from "./i18n.js";
 import { view } from "./store.js";
@@ -35,6 +36,12 @@ export function initEmail() {
     kind: "email",
     prefix: "email",
     request,
+    calls: {
+      request: (args) => call("request_email_change", args),
+      confirm: (args) => call("confirm_email_change", args),
+      resend: () => call("resend_email_code"),
+      cancel: () => call("cancel_email_change"),
+    },
     fieldOf: {
       invalid_email: "email-new",
       email_taken: "email-new",

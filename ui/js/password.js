@@ -94,7 +94,6 @@ const FIELD_OF = {
   password_too_weak: "pw-new",
   password_contains_personal_info: "pw-new",
   password_unchanged: "pw-new",
-  weak_password: "pw-new",
   password_mismatch: "pw-repeat",
 };
 

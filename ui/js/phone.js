@@ -1,6 +1,7 @@
 // Change phone: country calling code + number + password → the code sent by SMS.
 
 import { $, el, setFieldError, setStatus } from "./dom.js";
+import { call } from "./api.js";
 import { createCodeStep } from "./codestep.js";
 import { collator, countryName } from "./format.js";
 import { language, t } from "./i18n.js";
@@ -93,10 +94,15 @@ export function initPhone() {
     kind: "phone",
     prefix: "phone",
     request,
+    calls: {
+      request: (args) => call("request_phone_change", args),
+      confirm: (args) => call("confirm_phone_change", args),
+      resend: () => call("resend_phone_code"),
+      cancel: () => call("cancel_phone_change"),
+    },
     fieldOf: {
       invalid_phone: "phone-number",
       phone_country_not_allowed: "phone-country",
-      unsupported_country: "phone-country",
       phone_unchanged: "phone-number",
       wrong_password: "phone-password",
       too_many_attempts: "phone-password",

@@ -114,7 +114,13 @@ impl std::fmt::Display for AppError {
     }
 }
 
-impl std::error::Error for AppError {}
+/// The cause of an internal failure, so the CLI (anyhow's `{:#}`) and the logs show
+/// the whole chain; a refusal has none.
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e.as_ref() as _)
+    }
+}
 
 impl From<ParseError> for AppError {
     fn from(e: ParseError) -> Self {
@@ -164,6 +170,23 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    #[test]
+    fn an_internal_error_shows_its_cause_chain_but_a_refusal_has_none() {
+        let io = std::io::Error::other("disk full");
+        let err = AppError::internal(anyhow::Error::new(io).context("writing the outbox"));
+        let cause = std::error::Error::source(&err).expect("a cause");
+        assert_eq!(cause.to_string(), "writing the outbox");
+        assert_eq!(
+            cause.source().map(ToString::to_string).as_deref(),
+            Some("disk full")
+        );
+        assert_eq!(
+            format!("{:#}", anyhow::Error::new(err)),
+            "internal: something went wrong on our side: writing the outbox: disk full"
+        );
+        assert!(std::error::Error::source(&AppError::unauthenticated()).is_none());
     }
 
     #[test]

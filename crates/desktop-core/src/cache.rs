@@ -236,6 +236,11 @@ impl Cache {
         })
     }
 
+    /// Whether the cache is empty or belongs to `server` (a sign-in there filled it).
+    pub fn is_for(&self, server: &str) -> CacheResult<bool> {
+        Ok(self.owner()?.is_none_or(|(owner, _)| owner == server))
+    }
+
     /// Records a sign-in. When the cache belongs to another user or server it is wiped
     /// first; for the same user, queued edits survive (a re-sign-in after the session
     /// expired loses nothing).

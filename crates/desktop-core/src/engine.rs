@@ -200,8 +200,15 @@ impl SyncEngine {
         let server = config.client.base_url().to_string();
         let client = Client::new(config.client).map_err(CoreError::Server)?;
         let cached = {
-            let cache = cache.clone();
-            tokio::task::spawn_blocking(move || cache.account()).await??
+            let (cache, server) = (cache.clone(), server.clone());
+            tokio::task::spawn_blocking(move || {
+                if cache.is_for(&server)? {
+                    cache.account()
+                } else {
+                    Ok(None)
+                }
+            })
+            .await??
         };
         let (state, _) = watch::channel(SyncState {
             connectivity: Connectivity::Offline,
@@ -286,8 +293,15 @@ impl SyncEngine {
     }
 
     /// Revokes the session on the server (when reachable), deletes the token and wipes
-    /// the cache, queued edits included.
+    /// the cache, queued edits included. Nobody is signed in to this server when the
+    /// cache is another server's: that cache and its token are left as they are.
     pub async fn sign_out(&self) -> Result<SignOutOutcome, CoreError> {
+        if !self.cache_is_ours().await? {
+            self.publish(Change::SignedOut);
+            return Ok(SignOutOutcome {
+                revoked_on_server: false,
+            });
+        }
         let revoked_on_server = match self.stored_token().await? {
             Some(token) => match self.inner.client.sign_out(&token).await {
                 Ok(()) => true,
@@ -316,15 +330,15 @@ impl SyncEngine {
 
     /// The cached account, without the network. `None` when nobody is signed in.
     pub async fn load_from_cache(&self) -> Result<Option<CachedAccount>, CoreError> {
-        self.db(|c| c.account()).await
+        self.db_ours(|c| c.account()).await
     }
 
     pub async fn cached_sessions(&self) -> Result<Option<Synced<Vec<SessionView>>>, CoreError> {
-        self.db(|c| c.sessions()).await
+        self.db_ours(|c| c.sessions()).await
     }
 
     pub async fn cached_members(&self) -> Result<Option<Synced<Vec<MemberView>>>, CoreError> {
-        self.db(|c| c.members()).await
+        self.db_ours(|c| c.members()).await
     }
 
     /// Flushes queued edits, then fetches the account (conditionally), sessions and, for
@@ -449,7 +463,7 @@ impl SyncEngine {
 
     /// The cached balance and when the server last confirmed it, without the network.
     pub async fn cached_balance(&self) -> Result<Option<CachedBalance>, CoreError> {
-        self.db(|c| c.balance()).await
+        self.db_ours(|c| c.balance()).await
     }
 
     /// Stores a balance the server pushed, publishes it when it changed, and
@@ -789,7 +803,13 @@ impl SyncEngine {
         }
     }
 
+    /// The session token, when the cache is this server's: a token stored by a sign-in
+    /// on another server (the app started with another server address since) is never
+    /// sent here.
     async fn stored_token(&self) -> Result<Option<SecretString>, CoreError> {
+        if !self.cache_is_ours().await? {
+            return Ok(None);
+        }
         let tokens = self.inner.tokens.clone();
         Ok(tokio::task::spawn_blocking(move || tokens.get()).await??)
     }
@@ -805,6 +825,27 @@ impl SyncEngine {
     {
         let cache = self.inner.cache.clone();
         Ok(tokio::task::spawn_blocking(move || f(&cache)).await??)
+    }
+
+    /// Whether the cache is empty or this engine's server's (see `db_ours`).
+    async fn cache_is_ours(&self) -> Result<bool, CoreError> {
+        let server = self.inner.server.clone();
+        self.db(move |c| c.is_for(&server)).await
+    }
+
+    /// Reads the cache only when it is this engine's server's. One data folder holds
+    /// one cache and one token; after the app was started with another server address,
+    /// what they hold belongs to the other server, so here it reads as signed out, and
+    /// stays on disk untouched (starting with the old address again finds it) until
+    /// someone signs in here, which wipes it.
+    async fn db_ours<T, F>(&self, f: F) -> Result<Option<T>, CoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Cache) -> CacheResult<Option<T>> + Send + 'static,
+    {
+        let server = self.inner.server.clone();
+        self.db(move |c| if c.is_for(&server)? { f(c) } else { Ok(None) })
+            .await
     }
 
     fn mark(&self, connectivity: Connectivity, synced_at: Option<DateTime<Utc>>) {

@@ -15,18 +15,20 @@ use crate::error::{AppError, AppResult};
 use crate::service::Services;
 use crate::service::account::{AccountRead, AccountTag, UpdateOutcome};
 
-/// The account's ETag: its version and the balance, the two things that change it.
+/// The account's ETag: `"version-balance-pending"` (see `AccountTag`).
 fn etag(tag: AccountTag) -> HeaderValue {
     let AccountTag {
         version,
         balance_minor,
+        pending,
     } = tag;
-    HeaderValue::from_str(&format!("\"{version}-{balance_minor}\""))
+    HeaderValue::from_str(&format!("\"{version}-{balance_minor}-{pending}\""))
         .unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-/// The tags an `If-None-Match` names (`*` is any; tags of another shape match nothing).
-/// The comparison is weak, as RFC 9110 asks for `If-None-Match`: `W/"3-100"` is `"3-100"`.
+/// The tags an `If-None-Match` names (`*` is any; tags of another shape, such as the
+/// two-part ones of earlier builds, match nothing). The comparison is weak, as RFC 9110
+/// asks for `If-None-Match`: `W/"3-100-0"` is `"3-100-0"`.
 fn known_tags(headers: &HeaderMap) -> (Vec<AccountTag>, bool) {
     let mut tags = Vec::new();
     let mut any = false;
@@ -40,16 +42,24 @@ fn known_tags(headers: &HeaderMap) -> (Vec<AccountTag>, bool) {
         let tag = tag.strip_prefix("W/").unwrap_or(tag);
         if tag == "*" {
             any = true;
-        } else if let Some((v, b)) = tag.trim_matches('"').split_once('-')
-            && let (Ok(version), Ok(balance_minor)) = (v.parse(), b.parse())
-        {
-            tags.push(AccountTag {
-                version,
-                balance_minor,
-            });
+        } else if let Some(tag) = parse_tag(tag) {
+            tags.push(tag);
         }
     }
     (tags, any)
+}
+
+fn parse_tag(quoted: &str) -> Option<AccountTag> {
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    // The balance may be negative ("7--250-0"): the version ends at the first dash, the
+    // pending bits start after the last.
+    let (version, rest) = inner.split_once('-')?;
+    let (balance_minor, pending) = rest.rsplit_once('-')?;
+    Some(AccountTag {
+        version: version.parse().ok()?,
+        balance_minor: balance_minor.parse().ok()?,
+        pending: pending.parse().ok()?,
+    })
 }
 
 fn with_etag(view: &AccountView) -> Response {
@@ -164,18 +174,34 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(
             IF_NONE_MATCH,
-            HeaderValue::from_static("\"3-100\", W/\"4-50\""),
+            HeaderValue::from_static("\"3-100-0\", W/\"4-50-3\""),
         );
-        headers.append(IF_NONE_MATCH, HeaderValue::from_static("\"junk\", \"5\""));
+        headers.append(
+            IF_NONE_MATCH,
+            HeaderValue::from_static("\"junk\", \"5\", \"6-10\", \"7-1-0-9\", 8-1-0"),
+        );
         let (tags, any) = known_tags(&headers);
-        let tag = |version, balance_minor| AccountTag {
+        let tag = |version, balance_minor, pending| AccountTag {
             version,
             balance_minor,
+            pending,
         };
-        assert_eq!(tags, [tag(3, 100), tag(4, 50)]);
+        assert_eq!(tags, [tag(3, 100, 0), tag(4, 50, 3)]);
         assert!(!any);
         let mut star = HeaderMap::new();
         star.insert(IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(known_tags(&star).1);
+    }
+
+    #[test]
+    fn the_etag_names_the_pending_changes_shown() {
+        let tag = AccountTag {
+            version: 7,
+            balance_minor: -250,
+            pending: 2,
+        };
+        let value = etag(tag);
+        assert_eq!(value, "\"7--250-2\"");
+        assert_eq!(parse_tag(value.to_str().expect("ascii")), Some(tag));
     }
 }

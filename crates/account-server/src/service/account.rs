@@ -29,11 +29,14 @@ use crate::error::{AppError, AppResult};
 use crate::store::{PendingChange, PendingChanges, ReadTx, StoreError, StoredResponse, UserRecord};
 
 /// What tells one version of the account view from another: its version and the
-/// balance (the two things that change it).
+/// balance (what every change moves), and which pending changes it shows — a pending
+/// change expiring changes the view without a write, so nothing moves the version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountTag {
     pub version: i64,
     pub balance_minor: i64,
+    /// Bit 0: a pending email change is shown; bit 1: a pending phone change.
+    pub pending: u8,
 }
 
 impl AccountTag {
@@ -41,14 +44,26 @@ impl AccountTag {
         Self {
             version: view.version,
             balance_minor: view.balance.amount_minor,
+            pending: Self::pending_bits(
+                view.pending_email_change.is_some(),
+                view.pending_phone_change.is_some(),
+            ),
         }
     }
 
-    fn of_user(user: &UserRecord) -> Self {
+    /// The tag of the view `user` and `pending` give at `now` (what `account_view_of`
+    /// would build, without building it).
+    fn of_account(user: &UserRecord, pending: &PendingChanges, now: i64) -> Self {
+        let live = |p: &Option<PendingChange>| p.as_ref().is_some_and(|p| p.expires_at > now);
         Self {
             version: user.version,
             balance_minor: user.balance_minor,
+            pending: Self::pending_bits(live(&pending.email), live(&pending.phone)),
         }
+    }
+
+    fn pending_bits(email: bool, phone: bool) -> u8 {
+        u8::from(email) | (u8::from(phone) << 1)
     }
 }
 
@@ -164,7 +179,7 @@ impl Services {
             }
         };
         self.touch_when_due(&account.session).await?;
-        let tag = AccountTag::of_user(&account.user);
+        let tag = AccountTag::of_account(&account.user, &account.pending, self.now_ms());
         if any || known.contains(&tag) {
             return Ok(AccountRead::Unchanged(tag));
         }

@@ -38,7 +38,7 @@ async fn conditional_get_answers_304_until_the_account_changes(engine) {
     assert_eq!(
         etag,
         format!(
-            "\"{}-{}\"",
+            "\"{}-{}-0\"",
             first.body["version"], first.body["balance"]["amountMinor"]
         )
     );
@@ -60,6 +60,43 @@ async fn conditional_get_answers_304_until_the_account_changes(engine) {
     .await;
     let changed = get_if(etag).await.expect("sent");
     assert_eq!(changed.status(), StatusCode::OK);
+}
+}
+
+engine_test! {
+async fn a_pending_change_expiring_changes_the_etag_though_nothing_was_written(engine) {
+    let app = spawn_app(engine).await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    let pending = app.account(&ana.token).await;
+    assert!(pending.body["pendingEmailChange"].is_object());
+    let etag = pending.headers["etag"].to_str().expect("etag").to_owned();
+    assert!(etag.ends_with("-1\""), "{etag}");
+    let get_if = |tag: String| {
+        app.client
+            .get(format!("{}/v1/account", app.base))
+            .bearer_auth(&ana.token)
+            .header("if-none-match", tag)
+            .send()
+    };
+    assert_eq!(
+        get_if(etag.clone()).await.expect("sent").status(),
+        StatusCode::NOT_MODIFIED
+    );
+
+    app.clock.advance(chrono::Duration::seconds(601));
+
+    let after = get_if(etag.clone()).await.expect("sent");
+    assert_eq!(after.status(), StatusCode::OK, "an expired code step is no longer current");
+    let new_etag = after.headers()["etag"].to_str().expect("etag").to_owned();
+    let body: serde_json::Value = after.json().await.expect("json");
+    assert!(body["pendingEmailChange"].is_null(), "{body}");
+    assert_eq!(body["version"], pending.body["version"]);
+    assert_ne!(new_etag, etag);
+    assert_eq!(
+        get_if(new_etag).await.expect("sent").status(),
+        StatusCode::NOT_MODIFIED
+    );
 }
 }
 

@@ -4,10 +4,14 @@
 //! the server never saw it), when the server's answer comes back (not forwarded: the
 //! server applied it, the helper never learned), and after the helper recorded the
 //! acknowledgement. Each time a fresh engine on the same data directory must bring the
-//! server to exactly one application of the edit.
+//! server to exactly one application of the edit. The relay is the server's address for
+//! the whole test (the desktop signs in through it, passed through until armed): a
+//! cache and its token are only ever used with the address they were signed in at.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use account_model::{Language, Role};
@@ -26,15 +30,37 @@ enum Hold {
     Response,
 }
 
-/// A relay to `upstream` that reports (once per connection) the moment it holds.
-async fn relay(upstream: SocketAddr, hold: Hold) -> (String, mpsc::UnboundedReceiver<()>) {
+/// A relay to `upstream`: connections made while it is not armed pass through; those
+/// made while armed hold as `hold` says, each reporting the moment it holds.
+struct Relay {
+    base: String,
+    held: mpsc::UnboundedReceiver<()>,
+    armed: Arc<AtomicBool>,
+}
+
+impl Relay {
+    fn arm(&self, armed: bool) {
+        self.armed.store(armed, Ordering::SeqCst);
+    }
+}
+
+async fn relay(upstream: SocketAddr, hold: Hold) -> Relay {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (held, rx) = mpsc::unbounded_channel();
+    let armed = Arc::new(AtomicBool::new(false));
+    let armed_now = Arc::clone(&armed);
     tokio::spawn(async move {
         while let Ok((mut client, _)) = listener.accept().await {
             let held = held.clone();
+            let armed = armed_now.load(Ordering::SeqCst);
             tokio::spawn(async move {
+                if !armed {
+                    if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                    return;
+                }
                 let mut buf = vec![0u8; 16 * 1024];
                 match hold {
                     Hold::Request => {
@@ -74,14 +100,18 @@ async fn relay(upstream: SocketAddr, hold: Hold) -> (String, mpsc::UnboundedRece
             });
         }
     });
-    (base, rx)
+    Relay {
+        base,
+        held: rx,
+        armed,
+    }
 }
 
 /// Signs `email` in on a fresh desktop and returns it with its token and the account
 /// version the edit will be based on. The engine is dropped: the helper takes over.
-async fn signed_in_desktop(server: &TestServer, email: &str) -> (Desktop, String, i64) {
+async fn signed_in_desktop(server: &TestServer, base: &str, email: &str) -> (Desktop, String, i64) {
     server.add_user(Role::Member, email).await;
-    let d = desktop(&server.base).await;
+    let d = desktop(base).await;
     let account = d
         .engine
         .sign_in(email, &password())
@@ -118,12 +148,13 @@ async fn kill9(mut child: tokio::process::Child) {
 /// After the crash: a fresh engine on the same data directory sends what is left.
 async fn recover_and_check(
     server: &TestServer,
+    base: &str,
     d: &Desktop,
     email: &str,
     base_version: i64,
     queued: usize,
 ) {
-    let engine = d.reopen(&server.base).await;
+    let engine = d.reopen(base).await;
     let cached = engine
         .load_from_cache()
         .await
@@ -155,38 +186,43 @@ async fn wait_for(rx: &mut mpsc::UnboundedReceiver<()>) {
 #[tokio::test]
 async fn a_kill_after_the_edit_was_queued_but_before_the_server_saw_it_loses_nothing() {
     let server = spawn_server().await;
-    let (d, token, base_version) = signed_in_desktop(&server, "ana@example.com").await;
-    let (relay_base, mut held) = relay(server.addr, Hold::Request).await;
+    let mut relay = relay(server.addr, Hold::Request).await;
+    let (d, token, base_version) = signed_in_desktop(&server, &relay.base, "ana@example.com").await;
+    relay.arm(true);
 
-    let child = helper(&d, &relay_base, &token);
-    wait_for(&mut held).await;
+    let child = helper(&d, &relay.base, &token);
+    wait_for(&mut relay.held).await;
     kill9(child).await;
+    relay.arm(false);
 
     let untouched = server.account_on_server("ana@example.com").await;
     assert_eq!(untouched.version, base_version, "the server never saw it");
-    recover_and_check(&server, &d, "ana@example.com", base_version, 1).await;
+    recover_and_check(&server, &relay.base, &d, "ana@example.com", base_version, 1).await;
 }
 
 #[tokio::test]
 async fn a_kill_after_the_server_applied_the_edit_but_before_the_acknowledgement_applies_it_once() {
     let server = spawn_server().await;
-    let (d, token, base_version) = signed_in_desktop(&server, "ana@example.com").await;
-    let (relay_base, mut held) = relay(server.addr, Hold::Response).await;
+    let mut relay = relay(server.addr, Hold::Response).await;
+    let (d, token, base_version) = signed_in_desktop(&server, &relay.base, "ana@example.com").await;
+    relay.arm(true);
 
-    let child = helper(&d, &relay_base, &token);
-    wait_for(&mut held).await;
+    let child = helper(&d, &relay.base, &token);
+    wait_for(&mut relay.held).await;
     kill9(child).await;
+    relay.arm(false);
 
     let applied = server.account_on_server("ana@example.com").await;
     assert_eq!(applied.language, Language::It, "the server applied it");
     assert_eq!(applied.version, base_version + 1);
-    recover_and_check(&server, &d, "ana@example.com", base_version, 1).await;
+    recover_and_check(&server, &relay.base, &d, "ana@example.com", base_version, 1).await;
 }
 
 #[tokio::test]
 async fn a_kill_after_the_acknowledgement_was_recorded_sends_nothing_again() {
     let server = spawn_server().await;
-    let (d, token, base_version) = signed_in_desktop(&server, "ana@example.com").await;
+    let (d, token, base_version) =
+        signed_in_desktop(&server, &server.base, "ana@example.com").await;
 
     let mut child = helper(&d, &server.base, &token);
     let stdout = child.stdout.take().expect("stdout");
@@ -201,5 +237,13 @@ async fn a_kill_after_the_acknowledgement_was_recorded_sends_nothing_again() {
     kill9(child).await;
 
     assert_eq!(line, "APPLIED 0");
-    recover_and_check(&server, &d, "ana@example.com", base_version, 0).await;
+    recover_and_check(
+        &server,
+        &server.base,
+        &d,
+        "ana@example.com",
+        base_version,
+        0,
+    )
+    .await;
 }

@@ -2,7 +2,7 @@
 //! out: the engine against the real server.
 
 use account_model::{Country, ErrorCode, Language, Role, Threshold};
-use desktop_core::{Change, Connectivity, Pref, PreferencesEdit};
+use desktop_core::{Change, Connectivity, CoreError, EventsConfig, Pref, PreferencesEdit};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::helpers::{desktop, password, signed_in, spawn_server};
@@ -427,6 +427,52 @@ async fn signing_in_as_someone_else_wipes_the_previous_users_cache_and_queue() {
         server.account_on_server("ana@example.com").await.language,
         Language::Fr,
         "ana's queued edit is gone with her cache"
+    );
+}
+
+#[tokio::test]
+async fn a_cache_signed_in_on_another_server_reads_as_signed_out_and_its_token_never_goes_there() {
+    let mut server = spawn_server().await;
+    let d = signed_in(&server, Role::Owner, "olga@example.com").await;
+    server.stop().await;
+    d.engine
+        .apply_edit(PreferencesEdit::new().language(Language::De))
+        .await
+        .expect("queued offline");
+    // The app started again with another server address: nothing listens there but
+    // this socket, which would see any connection the engine makes.
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    elsewhere.set_nonblocking(true).expect("non-blocking");
+    let other = d
+        .reopen(&format!("http://{}", elsewhere.local_addr().expect("addr")))
+        .await;
+
+    assert!(other.load_from_cache().await.expect("cache").is_none());
+    assert!(other.cached_balance().await.expect("cache").is_none());
+    assert!(other.cached_sessions().await.expect("cache").is_none());
+    assert_eq!(other.state().pending_edits, 0);
+    assert!(matches!(other.refresh().await, Err(CoreError::SignedOut)));
+    let events = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        other.run_events(EventsConfig::default(), std::future::pending()),
+    )
+    .await
+    .expect("ends at once");
+    assert!(matches!(events, Err(CoreError::SignedOut)), "{events:?}");
+    other.sign_out().await.expect("nobody to sign out here");
+    assert!(
+        matches!(elsewhere.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the engine connected to the other server"
+    );
+
+    // Back on the first server, the account, its token and the queued edit are there.
+    server.restart().await;
+    let back = d.reopen(&server.base).await;
+    assert_eq!(back.state().pending_edits, 1);
+    back.refresh().await.expect("still signed in");
+    assert_eq!(
+        server.account_on_server("olga@example.com").await.language,
+        Language::De
     );
 }
 
