@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "Der Server akzeptiert das Format der Anfrage der App nicht.",
   "error.payload_too_large": "Die Anfrage ist zu groß.",
   "error.not_found": "Der Server hat das Angeforderte nicht gefunden. Prüfen Sie die Serveradresse.",
+  "error.method_not_allowed": "Der Server nimmt diese Art von Anfrage hier nicht an.",
   "error.invalid_language": "Diese Sprache ist nicht verfügbar.",
   "error.invalid_country": "Wählen Sie ein Land aus der Liste.",
   "error.invalid_time_zone": "Wählen Sie eine Zeitzone aus der Liste.",

@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "The server does not accept the format of the app's request.",
   "error.payload_too_large": "The request was too large.",
   "error.not_found": "The server could not find what was asked for. Check the server address.",
+  "error.method_not_allowed": "The server does not accept this kind of request here.",
   "error.invalid_language": "This language is not available.",
   "error.invalid_country": "Choose a country from the list.",
   "error.invalid_time_zone": "Choose a time zone from the list.",

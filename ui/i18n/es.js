@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "El servidor no acepta el formato de la solicitud de la aplicación.",
   "error.payload_too_large": "La solicitud es demasiado grande.",
   "error.not_found": "El servidor no ha encontrado lo solicitado. Comprueba la dirección del servidor.",
+  "error.method_not_allowed": "El servidor no acepta este tipo de solicitud aquí.",
   "error.invalid_language": "Este idioma no está disponible.",
   "error.invalid_country": "Elige un país de la lista.",
   "error.invalid_time_zone": "Elige una zona horaria de la lista.",

@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "Le serveur n'accepte pas le format de la demande de l'application.",
   "error.payload_too_large": "La demande est trop volumineuse.",
   "error.not_found": "Le serveur n'a pas trouvé l'élément demandé. Vérifiez l'adresse du serveur.",
+  "error.method_not_allowed": "Le serveur n'accepte pas ce type de requête ici.",
   "error.invalid_language": "Cette langue n'est pas disponible.",
   "error.invalid_country": "Choisissez un pays dans la liste.",
   "error.invalid_time_zone": "Choisissez un fuseau horaire dans la liste.",

@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "Il server non accetta il formato della richiesta dell'app.",
   "error.payload_too_large": "La richiesta è troppo grande.",
   "error.not_found": "Il server non ha trovato quanto richiesto. Controlla l'indirizzo del server.",
+  "error.method_not_allowed": "Il server non accetta questo tipo di richiesta qui.",
   "error.invalid_language": "Questa lingua non è disponibile.",
   "error.invalid_country": "Scegli un paese dall'elenco.",
   "error.invalid_time_zone": "Scegli un fuso orario dall'elenco.",

@@ -220,6 +220,7 @@ export default {
   "error.unsupported_media_type": "O servidor não aceita o formato do pedido da aplicação.",
   "error.payload_too_large": "O pedido é demasiado grande.",
   "error.not_found": "O servidor não encontrou o que foi pedido. Verifique o endereço do servidor.",
+  "error.method_not_allowed": "O servidor não aceita este tipo de pedido aqui.",
   "error.invalid_language": "Este idioma não está disponível.",
   "error.invalid_country": "Escolha um país da lista.",
   "error.invalid_time_zone": "Escolha um fuso horário da lista.",

@@ -18,6 +18,27 @@ use utoipa::ToSchema;
 
 // ---------- requests ----------
 
+/// `Debug` showing `[redacted]` for the secret fields: a `?request` in a log line must
+/// never print a password or a session token.
+macro_rules! redacted_debug {
+    ($ty:ident { $($field:ident),* } secret { $($secret:ident),+ }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    $(.field(stringify!($secret), &"[redacted]"))+
+                    .finish()
+            }
+        }
+    };
+}
+redacted_debug!(SignInRequest { email, device_name, detected } secret { password });
+redacted_debug!(ChangePasswordRequest {} secret { current_password, new_password, repeat_password });
+redacted_debug!(PasswordStrengthRequest {} secret { password });
+redacted_debug!(EmailChangeRequest { new_email } secret { password });
+redacted_debug!(PhoneChangeRequest { phone } secret { password });
+redacted_debug!(SignInResponse { session, account } secret { token });
+
 /// What the client detected on the device (OS locale and time zone). Applied once, at
 /// the first sign-in of a user who has never set language and region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -32,7 +53,7 @@ pub struct RegionDefaults {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignInRequest {
@@ -45,7 +66,7 @@ pub struct SignInRequest {
     pub detected: Option<RegionDefaults>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangePasswordRequest {
@@ -54,14 +75,14 @@ pub struct ChangePasswordRequest {
     pub repeat_password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordStrengthRequest {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmailChangeRequest {
@@ -69,7 +90,7 @@ pub struct EmailChangeRequest {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PhoneChangeRequest {
@@ -219,7 +240,7 @@ pub struct SessionView {
     pub current: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInResponse {
@@ -413,6 +434,43 @@ impl StreamEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_and_tokens_never_show_in_debug_output() {
+        let secret = "saffron glacier piano thunder";
+        let sign_in: SignInRequest = serde_json::from_value(serde_json::json!({
+            "email": "ana@example.com", "password": secret, "deviceName": "laptop"
+        }))
+        .expect("request");
+        let change: ChangePasswordRequest = serde_json::from_value(serde_json::json!({
+            "currentPassword": secret, "newPassword": secret, "repeatPassword": secret
+        }))
+        .expect("request");
+        let strength = PasswordStrengthRequest {
+            password: secret.into(),
+        };
+        let email = EmailChangeRequest {
+            new_email: "new@example.com".into(),
+            password: secret.into(),
+        };
+        let phone = PhoneChangeRequest {
+            phone: "+34600123456".into(),
+            password: secret.into(),
+        };
+        let shown = [
+            format!("{sign_in:?}"),
+            format!("{change:?}"),
+            format!("{strength:?}"),
+            format!("{email:?}"),
+            format!("{phone:?}"),
+        ];
+        for text in &shown {
+            assert!(!text.contains(secret), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+        assert!(shown[0].contains("ana@example.com") && shown[0].contains("laptop"));
+        assert!(shown[3].contains("new@example.com"));
+    }
 
     #[test]
     fn requests_refuse_unknown_fields() {

@@ -36,6 +36,7 @@ error_codes! {
     UnsupportedMediaType => "unsupported_media_type",
     PayloadTooLarge => "payload_too_large",
     NotFound => "not_found",
+    MethodNotAllowed => "method_not_allowed",
     InvalidEmail => "invalid_email",
     InvalidPhone => "invalid_phone",
     PhoneCountryNotAllowed => "phone_country_not_allowed",

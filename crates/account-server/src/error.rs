@@ -66,6 +66,7 @@ impl AppError {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotFound | NoPendingChange => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
             WrongPassword | Forbidden => StatusCode::FORBIDDEN,
             TooManyAttempts | ResendTooSoon | SendLimitReached => StatusCode::TOO_MANY_REQUESTS,

@@ -11,6 +11,8 @@ mod stream;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 
 use crate::service::Services;
@@ -21,6 +23,21 @@ pub use org::*;
 pub use service_api::*;
 pub use sessions::*;
 pub use stream::*;
+
+/// On every response: `Cache-Control: no-store` (answers carry accounts, sessions and
+/// tokens; no proxy or browser cache may keep them; a route may say otherwise) and
+/// `X-Content-Type-Options: nosniff` (a body is only ever what its type says).
+async fn protective_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
 
 pub fn router(services: Services) -> Router {
     let body_limit = services.config.limits.body_limit_bytes;
@@ -67,6 +84,13 @@ pub fn router(services: Services) -> Router {
         .fallback(|| async {
             crate::AppError::new(account_model::ErrorCode::NotFound, "no such endpoint")
         })
+        .method_not_allowed_fallback(|| async {
+            crate::AppError::new(
+                account_model::ErrorCode::MethodNotAllowed,
+                "this endpoint does not take this method (the Allow header lists those it takes)",
+            )
+        })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(protective_headers))
         .with_state(services)
 }

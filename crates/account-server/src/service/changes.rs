@@ -75,15 +75,20 @@ impl Services {
         now: i64,
     ) -> AppResult<()> {
         let limits = &self.config.limits;
-        if let Some(p) = tx.pending_change(user_id, kind).await? {
-            let ready = p.last_sent_at + limits.resend_cooldown_secs * 1000;
-            if ready > now {
-                return Err(AppError::new(
-                    ErrorCode::ResendTooSoon,
-                    "a code was sent moments ago; wait before asking for another",
-                )
-                .retry_after((ready - now + 999) / 1000));
-            }
+        // The cooldown is the user's and the channel's, whatever the target: cancelling
+        // and starting again (or starting with another address) waits like a resend.
+        // The cooldown itself keeps it to one send in the window, so its oldest is the last.
+        let cooldown_ms = limits.resend_cooldown_secs * 1000;
+        if let (1.., Some(last)) = tx
+            .code_sends_since(user_id, kind, now - cooldown_ms)
+            .await?
+        {
+            let ready = last + cooldown_ms;
+            return Err(AppError::new(
+                ErrorCode::ResendTooSoon,
+                "a code was sent moments ago; wait before asking for another",
+            )
+            .retry_after((ready - now + 999) / 1000));
         }
         for (window_ms, cap, label) in [
             (3_600_000_i64, limits.code_sends_per_hour, "hour"),

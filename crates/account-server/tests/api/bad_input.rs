@@ -121,6 +121,48 @@ async fn malformed_mistyped_and_unknown_bodies_get_specific_codes(engine) {
             StatusCode::NOT_FOUND,
             "not_found",
         ),
+        // serde reads a struct from an array of its fields in order: these would sign
+        // in and apply were arrays taken for objects.
+        (
+            Method::POST,
+            "/v1/sessions",
+            json_ct,
+            format!(r#"["ana@example.com","{PASSWORD}"]"#).into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            format!(r#" [{}, "es"]"#, before["version"]).into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            b"\"es\"".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            Method::PATCH,
+            "/v1/account/preferences",
+            json_ct,
+            b"[1, ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PUT,
+            "/v1/account",
+            json_ct,
+            b"{}".to_vec(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
     ];
     for (method, path, ct, body, status, code) in cases {
         let shown = String::from_utf8_lossy(&body).into_owned();
@@ -134,6 +176,17 @@ async fn malformed_mistyped_and_unknown_bodies_get_specific_codes(engine) {
         before,
         "nothing changed"
     );
+}
+}
+
+engine_test! {
+async fn a_wrong_method_answers_the_error_shape_with_the_methods_allowed(engine) {
+    let app = spawn_app(engine).await;
+    let reply = app.raw(Method::DELETE, "/v1/account/password", None, None, Vec::new()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.code(), "method_not_allowed");
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert_eq!(reply.headers["allow"], "POST");
 }
 }
 

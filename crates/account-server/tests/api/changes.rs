@@ -200,6 +200,32 @@ async fn resending_waits_for_the_cooldown_and_replaces_the_code(engine) {
 }
 
 engine_test! {
+async fn cancelling_and_starting_again_waits_for_the_cooldown_like_a_resend(engine) {
+    let app = spawn_app(engine).await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    let first = app.phone_change(&ana.token, "+34611000001", PASSWORD).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
+    assert_eq!(app.cancel(&ana.token, "phone").await.status, StatusCode::NO_CONTENT);
+
+    for number in ["+34611000001", "+34611000002"] {
+        let again = app.phone_change(&ana.token, number, PASSWORD).await;
+        assert_eq!(again.code(), "resend_too_soon", "{number}: {:?}", again.body);
+        assert_eq!(again.body["retryAfterSeconds"], 60);
+        assert_eq!(again.headers["retry-after"], "60");
+    }
+    // The other channel has a cooldown of its own.
+    let email = app.email_change(&ana.token, "new@example.com", PASSWORD).await;
+    assert_eq!(email.status, StatusCode::ACCEPTED, "{:?}", email.body);
+
+    app.clock.advance(Duration::seconds(60));
+    let later = app.phone_change(&ana.token, "+34611000002", PASSWORD).await;
+    assert_eq!(later.status, StatusCode::ACCEPTED, "{:?}", later.body);
+    assert_eq!(app.outbox("+34611000001").await.len(), 1, "one SMS to the first number");
+    assert_eq!(app.outbox("+34611000002").await.len(), 1);
+}
+}
+
+engine_test! {
 async fn hourly_and_daily_send_caps_hold(engine) {
     let app = spawn_app_with(engine, |c| {
         c.limits.code_sends_per_hour = 3;

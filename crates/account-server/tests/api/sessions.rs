@@ -224,6 +224,58 @@ async fn idle_sessions_expire(engine) {
 }
 
 engine_test! {
+async fn answers_with_accounts_or_tokens_are_never_stored_by_caches_nor_sniffed(engine) {
+    let app = spawn_app(engine).await;
+    app.add_user(Role::Owner, "ana@example.com", None).await;
+    let signed = app.sign_in(json!({ "email": "ana@example.com", "password": PASSWORD })).await;
+    let token = signed.body["token"].as_str().expect("token").to_owned();
+    let account = app.account(&token).await;
+    let sessions = app.request(Method::GET, "/v1/sessions", Some(&token), None).await;
+    let refused = app.request(Method::GET, "/v1/account", None, None).await;
+    for (what, reply) in [
+        ("sign-in", &signed),
+        ("account", &account),
+        ("sessions", &sessions),
+        ("401", &refused),
+    ] {
+        assert_eq!(reply.headers["cache-control"], "no-store", "{what}");
+        assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{what}");
+    }
+}
+}
+
+engine_test! {
+async fn the_authorization_scheme_is_matched_in_any_case(engine) {
+    let app = spawn_app(engine).await;
+    let ana = app.user(Role::Member, "ana@example.com").await;
+    for header in [
+        format!("bearer {}", ana.token),
+        format!("BEARER {}", ana.token),
+        format!("Bearer  {}", ana.token),
+    ] {
+        let reply = app
+            .client
+            .get(format!("{}/v1/account", app.base))
+            .header("authorization", &header)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(reply.status(), StatusCode::OK, "{header}");
+    }
+    for header in [format!("Basic {}", ana.token), format!("Bearer{}", ana.token)] {
+        let reply = app
+            .client
+            .get(format!("{}/v1/account", app.base))
+            .header("authorization", &header)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{header}");
+    }
+}
+}
+
+engine_test! {
 async fn requests_without_a_valid_token_are_unauthenticated(engine) {
     let app = spawn_app(engine).await;
     for token in [None, Some("garbage"), Some("")] {
