@@ -7,7 +7,8 @@
 
 use account_model::dto::{MemberView, PendingChangeView, RevokedView};
 use account_model::{
-    Country, ErrorCode, Language, ParseError, Role, Strength, Threshold, TimeZone,
+    ChangeKind, Country, ErrorCode, Language, NewContact, ParseError, Role, Strength, Threshold,
+    TimeZone,
 };
 use desktop_core::PreferencesEdit;
 use secrecy::SecretString;
@@ -180,6 +181,39 @@ pub async fn change_password(
         .await?)
 }
 
+// The email and phone changes: eight commands (the capability names each), one way
+// through the engine each step takes.
+
+async fn request_change(
+    desktop: &Desktop,
+    new: NewContact<'_>,
+    password: &SecretString,
+) -> UiResult<PendingChangeView> {
+    Ok(desktop.engine().await.request_change(new, password).await?)
+}
+
+async fn resend_code(desktop: &Desktop, kind: ChangeKind) -> UiResult<PendingChangeView> {
+    Ok(desktop.engine().await.resend_code(kind).await?)
+}
+
+async fn confirm_change(
+    desktop: &Desktop,
+    kind: ChangeKind,
+    code: &str,
+) -> UiResult<AccountPayload> {
+    Ok(desktop
+        .engine()
+        .await
+        .confirm_change(kind, code.trim())
+        .await?
+        .into())
+}
+
+async fn cancel_change(desktop: &Desktop, kind: ChangeKind) -> UiResult<()> {
+    Ok(desktop.engine().await.cancel_change(kind).await?)
+}
+
+/// The address is checked here first, so a typo is told without a round trip.
 #[tauri::command]
 pub async fn request_email_change(
     desktop: State<'_, Desktop>,
@@ -187,16 +221,12 @@ pub async fn request_email_change(
     password: SecretString,
 ) -> UiResult<PendingChangeView> {
     let email = account_model::Email::parse(&email)?;
-    Ok(desktop
-        .engine()
-        .await
-        .request_email_change(email.as_str(), &password)
-        .await?)
+    request_change(&desktop, NewContact::Email(email.as_str()), &password).await
 }
 
 #[tauri::command]
 pub async fn resend_email_code(desktop: State<'_, Desktop>) -> UiResult<PendingChangeView> {
-    Ok(desktop.engine().await.resend_email_code().await?)
+    resend_code(&desktop, ChangeKind::Email).await
 }
 
 #[tauri::command]
@@ -204,19 +234,15 @@ pub async fn confirm_email_change(
     desktop: State<'_, Desktop>,
     code: String,
 ) -> UiResult<AccountPayload> {
-    Ok(desktop
-        .engine()
-        .await
-        .confirm_email_change(code.trim())
-        .await?
-        .into())
+    confirm_change(&desktop, ChangeKind::Email, &code).await
 }
 
 #[tauri::command]
 pub async fn cancel_email_change(desktop: State<'_, Desktop>) -> UiResult<()> {
-    Ok(desktop.engine().await.cancel_email_change().await?)
+    cancel_change(&desktop, ChangeKind::Email).await
 }
 
+/// The number is checked here first, so a typo is told without a round trip.
 #[tauri::command]
 pub async fn request_phone_change(
     desktop: State<'_, Desktop>,
@@ -224,16 +250,12 @@ pub async fn request_phone_change(
     password: SecretString,
 ) -> UiResult<PendingChangeView> {
     let phone = account_model::PhoneNumber::parse(&phone)?;
-    Ok(desktop
-        .engine()
-        .await
-        .request_phone_change(phone.as_str(), &password)
-        .await?)
+    request_change(&desktop, NewContact::Phone(phone.as_str()), &password).await
 }
 
 #[tauri::command]
 pub async fn resend_phone_code(desktop: State<'_, Desktop>) -> UiResult<PendingChangeView> {
-    Ok(desktop.engine().await.resend_phone_code().await?)
+    resend_code(&desktop, ChangeKind::Phone).await
 }
 
 #[tauri::command]
@@ -241,17 +263,12 @@ pub async fn confirm_phone_change(
     desktop: State<'_, Desktop>,
     code: String,
 ) -> UiResult<AccountPayload> {
-    Ok(desktop
-        .engine()
-        .await
-        .confirm_phone_change(code.trim())
-        .await?
-        .into())
+    confirm_change(&desktop, ChangeKind::Phone, &code).await
 }
 
 #[tauri::command]
 pub async fn cancel_phone_change(desktop: State<'_, Desktop>) -> UiResult<()> {
-    Ok(desktop.engine().await.cancel_phone_change().await?)
+    cancel_change(&desktop, ChangeKind::Phone).await
 }
 
 /// The cached list, refreshed from the server when it answers.

@@ -9,7 +9,7 @@ use account_model::dto::{
     RegionDefaults, RevokedView, SessionView, SessionsView, SignInRequest, SignInResponse,
     UpdatePreferencesRequest,
 };
-use account_model::{ErrorBody, Role, Strength};
+use account_model::{ChangeKind, ErrorBody, NewContact, Role, Strength};
 use rand::Rng;
 use reqwest::header::{ETAG, HeaderMap, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
@@ -360,95 +360,69 @@ impl Client {
 
     // ---------- email and phone changes ----------
 
-    pub async fn request_email_change(
+    /// Starts the change to `new`: a code goes to the new address or number.
+    pub async fn request_change(
         &self,
         token: &SecretString,
-        new_email: &str,
+        new: NewContact<'_>,
         password: &SecretString,
     ) -> Result<PendingChangeView, ClientError> {
-        let body = EmailChangeRequest {
-            new_email: new_email.to_owned(),
-            password: password.expose_secret().to_owned(),
-        };
-        self.call(
-            Method::POST,
-            "v1/account/email-change",
-            Some(token),
-            Some(&body),
-            Retry::Never,
-        )
-        .await
+        let path = format!("v1/account/{}-change", new.kind().as_str());
+        let password = password.expose_secret().to_owned();
+        match new {
+            NewContact::Email(email) => {
+                let body = EmailChangeRequest {
+                    new_email: email.to_owned(),
+                    password,
+                };
+                self.call(Method::POST, &path, Some(token), Some(&body), Retry::Never)
+                    .await
+            }
+            NewContact::Phone(phone) => {
+                let body = PhoneChangeRequest {
+                    phone: phone.to_owned(),
+                    password,
+                };
+                self.call(Method::POST, &path, Some(token), Some(&body), Retry::Never)
+                    .await
+            }
+        }
     }
 
-    pub async fn resend_email_code(
+    /// Sends a new code for the pending change (the previous one stops working).
+    pub async fn resend_code(
         &self,
         token: &SecretString,
+        kind: ChangeKind,
     ) -> Result<PendingChangeView, ClientError> {
-        self.resend(token, "email").await
+        let path = format!("v1/account/{}-change/resend", kind.as_str());
+        self.call(Method::POST, &path, Some(token), None::<&()>, Retry::Never)
+            .await
     }
 
-    pub async fn confirm_email_change(
+    /// Confirms the pending change with its code and returns the changed account.
+    pub async fn confirm_change(
         &self,
         token: &SecretString,
+        kind: ChangeKind,
         code: &str,
     ) -> Result<AccountView, ClientError> {
-        self.confirm(token, "email", code).await
-    }
-
-    pub async fn cancel_email_change(&self, token: &SecretString) -> Result<(), ClientError> {
-        self.call_empty(
-            Method::DELETE,
-            "v1/account/email-change",
-            token,
-            None::<&()>,
-        )
-        .await
-    }
-
-    /// `phone` with its country code, as typed: the server parses it.
-    pub async fn request_phone_change(
-        &self,
-        token: &SecretString,
-        phone: &str,
-        password: &SecretString,
-    ) -> Result<PendingChangeView, ClientError> {
-        let body = PhoneChangeRequest {
-            phone: phone.to_owned(),
-            password: password.expose_secret().to_owned(),
+        let path = format!("v1/account/{}-change/confirm", kind.as_str());
+        let body = ConfirmCodeRequest {
+            code: code.to_owned(),
         };
-        self.call(
-            Method::POST,
-            "v1/account/phone-change",
-            Some(token),
-            Some(&body),
-            Retry::Never,
-        )
-        .await
+        self.call(Method::POST, &path, Some(token), Some(&body), Retry::Never)
+            .await
     }
 
-    pub async fn resend_phone_code(
+    pub async fn cancel_change(
         &self,
         token: &SecretString,
-    ) -> Result<PendingChangeView, ClientError> {
-        self.resend(token, "phone").await
-    }
-
-    pub async fn confirm_phone_change(
-        &self,
-        token: &SecretString,
-        code: &str,
-    ) -> Result<AccountView, ClientError> {
-        self.confirm(token, "phone", code).await
-    }
-
-    pub async fn cancel_phone_change(&self, token: &SecretString) -> Result<(), ClientError> {
-        self.call_empty(
-            Method::DELETE,
-            "v1/account/phone-change",
-            token,
-            None::<&()>,
-        )
-        .await
+        kind: ChangeKind,
+    ) -> Result<(), ClientError> {
+        let path = format!("v1/account/{}-change", kind.as_str());
+        self.call_empty(Method::DELETE, &path, token, None::<&()>)
+            .await
     }
 
     // ---------- organization ----------
@@ -481,30 +455,6 @@ impl Client {
     }
 
     // ---------- plumbing ----------
-
-    async fn resend(
-        &self,
-        token: &SecretString,
-        kind: &str,
-    ) -> Result<PendingChangeView, ClientError> {
-        let path = format!("v1/account/{kind}-change/resend");
-        self.call(Method::POST, &path, Some(token), None::<&()>, Retry::Never)
-            .await
-    }
-
-    async fn confirm(
-        &self,
-        token: &SecretString,
-        kind: &str,
-        code: &str,
-    ) -> Result<AccountView, ClientError> {
-        let path = format!("v1/account/{kind}-change/confirm");
-        let body = ConfirmCodeRequest {
-            code: code.to_owned(),
-        };
-        self.call(Method::POST, &path, Some(token), Some(&body), Retry::Never)
-            .await
-    }
 
     fn request(&self, method: Method, path: &str, token: Option<&SecretString>) -> RequestBuilder {
         let url = self.url(path);

@@ -37,6 +37,24 @@ impl ChangeKind {
     }
 }
 
+/// A new address or number to confirm with a code, as the user typed it: the server
+/// parses it and answers each kind of bad value with its own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewContact<'a> {
+    Email(&'a str),
+    /// With its country code: `+34 600 123 456`.
+    Phone(&'a str),
+}
+
+impl NewContact<'_> {
+    pub fn kind(self) -> ChangeKind {
+        match self {
+            Self::Email(_) => ChangeKind::Email,
+            Self::Phone(_) => ChangeKind::Phone,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

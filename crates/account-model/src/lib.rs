@@ -18,7 +18,7 @@ pub mod preferences;
 mod prefs;
 mod role;
 
-pub use contact::ChangeKind;
+pub use contact::{ChangeKind, NewContact};
 pub use email::Email;
 pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use account_client::{AccountFetch, Client, ClientConfig, ClientError};
 use account_model::dto::{AccountView, MemberView, PendingChangeView, SessionView};
-use account_model::{ErrorCode, ParseError, Role, Strength};
+use account_model::{ChangeKind, ErrorCode, NewContact, ParseError, Role, Strength};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use tokio::sync::{Mutex, broadcast, watch};
@@ -370,21 +370,11 @@ impl SyncEngine {
     /// Flushes queued edits, then fetches the account with a conditional `GET`: what
     /// the fallback poll does.
     async fn refresh_account(&self, token: &SecretString) -> Result<CachedAccount, CoreError> {
-        let report = self.flush_queue().await?;
-        if report.offline {
-            let cause = self
-                .inner
-                .client
-                .account(token, None)
-                .await
-                .err()
-                .filter(ClientError::is_network);
-            if let Some(cause) = cause {
-                return Err(CoreError::Offline {
-                    operation: "refreshing",
-                    cause,
-                });
-            }
+        if let (_, Some(cause)) = self.flush_pass().await? {
+            return Err(CoreError::Offline {
+                operation: "refreshing",
+                cause,
+            });
         }
         let etag = self.db(|c| c.account()).await?.and_then(|a| a.etag);
         let fetched = self
@@ -567,9 +557,16 @@ impl SyncEngine {
     /// reachable. Conflicts and refusals are settled and reported; an expired session
     /// stops the pass and keeps the queue for the next sign-in.
     pub async fn flush_queue(&self) -> Result<FlushReport, CoreError> {
+        Ok(self.flush_pass().await?.0)
+    }
+
+    /// [`Self::flush_queue`], and the network failure that stopped it, if one did: a
+    /// refresh reports it as it is instead of asking the server again to learn why.
+    async fn flush_pass(&self) -> Result<(FlushReport, Option<ClientError>), CoreError> {
         let _one_at_a_time = self.inner.flush.lock().await;
         let token = self.token().await?;
         let mut report = FlushReport::default();
+        let mut unreachable = None;
         loop {
             let Some(out) = self.db(|c| c.claim_next()).await? else {
                 break;
@@ -636,6 +633,7 @@ impl SyncEngine {
                 Err(e) if e.is_network() => {
                     self.mark(Connectivity::Offline, None);
                     report.offline = true;
+                    unreachable = Some(e);
                     break;
                 }
                 Err(e) => return Err(CoreError::Server(e)),
@@ -647,7 +645,7 @@ impl SyncEngine {
         }
         let pending = report.pending;
         self.inner.state.send_modify(|s| s.pending_edits = pending);
-        Ok(report)
+        Ok((report, unreachable))
     }
 
     // ---------- online-only operations ----------
@@ -671,79 +669,59 @@ impl SyncEngine {
         .await
     }
 
-    pub async fn request_email_change(
+    /// Starts the change to `new` (a code goes there), then refreshes so the cached
+    /// account shows the code step.
+    pub async fn request_change(
         &self,
-        new_email: &str,
+        new: NewContact<'_>,
         password: &SecretString,
     ) -> Result<PendingChangeView, CoreError> {
+        let operation = match new.kind() {
+            ChangeKind::Email => "changing the email",
+            ChangeKind::Phone => "changing the phone number",
+        };
         let pending = self
-            .online("changing the email", |c, t| async move {
-                c.request_email_change(&t, new_email, password).await
+            .online(operation, |c, t| async move {
+                c.request_change(&t, new, password).await
             })
             .await?;
         self.refresh_quietly().await;
         Ok(pending)
     }
 
-    pub async fn resend_email_code(&self) -> Result<PendingChangeView, CoreError> {
+    pub async fn resend_code(&self, kind: ChangeKind) -> Result<PendingChangeView, CoreError> {
         self.online("sending a new code", |c, t| async move {
-            c.resend_email_code(&t).await
+            c.resend_code(&t, kind).await
         })
         .await
     }
 
-    pub async fn confirm_email_change(&self, code: &str) -> Result<CachedAccount, CoreError> {
-        let view = self
-            .online("confirming the email", |c, t| async move {
-                c.confirm_email_change(&t, code).await
-            })
-            .await?;
-        self.ingest_account(view).await
-    }
-
-    pub async fn cancel_email_change(&self) -> Result<(), CoreError> {
-        self.online("cancelling the email change", |c, t| async move {
-            c.cancel_email_change(&t).await
-        })
-        .await?;
-        self.refresh_quietly().await;
-        Ok(())
-    }
-
-    pub async fn request_phone_change(
+    pub async fn confirm_change(
         &self,
-        phone: &str,
-        password: &SecretString,
-    ) -> Result<PendingChangeView, CoreError> {
-        let pending = self
-            .online("changing the phone number", |c, t| async move {
-                c.request_phone_change(&t, phone, password).await
-            })
-            .await?;
-        self.refresh_quietly().await;
-        Ok(pending)
-    }
-
-    pub async fn resend_phone_code(&self) -> Result<PendingChangeView, CoreError> {
-        self.online("sending a new code", |c, t| async move {
-            c.resend_phone_code(&t).await
-        })
-        .await
-    }
-
-    pub async fn confirm_phone_change(&self, code: &str) -> Result<CachedAccount, CoreError> {
+        kind: ChangeKind,
+        code: &str,
+    ) -> Result<CachedAccount, CoreError> {
+        let operation = match kind {
+            ChangeKind::Email => "confirming the email",
+            ChangeKind::Phone => "confirming the phone number",
+        };
         let view = self
-            .online("confirming the phone number", |c, t| async move {
-                c.confirm_phone_change(&t, code).await
+            .online(operation, |c, t| async move {
+                c.confirm_change(&t, kind, code).await
             })
             .await?;
         self.ingest_account(view).await
     }
 
-    pub async fn cancel_phone_change(&self) -> Result<(), CoreError> {
-        self.online("cancelling the phone change", |c, t| async move {
-            c.cancel_phone_change(&t).await
-        })
+    pub async fn cancel_change(&self, kind: ChangeKind) -> Result<(), CoreError> {
+        let operation = match kind {
+            ChangeKind::Email => "cancelling the email change",
+            ChangeKind::Phone => "cancelling the phone change",
+        };
+        self.online(
+            operation,
+            |c, t| async move { c.cancel_change(&t, kind).await },
+        )
         .await?;
         self.refresh_quietly().await;
         Ok(())

@@ -3,7 +3,7 @@
 use account_client::AccountFetch;
 use account_client::IdempotencyKey;
 use account_model::dto::{LowBalanceUpdate, UpdatePreferencesRequest};
-use account_model::{Channel, Country, ErrorCode, Language, Role};
+use account_model::{ChangeKind, Channel, Country, ErrorCode, Language, NewContact, Role};
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -362,29 +362,33 @@ async fn an_email_change_is_requested_resent_after_the_cooldown_and_confirmed_by
 
     let pending = server
         .client
-        .request_email_change(&token, "Ana.New@Example.com", &password())
+        .request_change(
+            &token,
+            NewContact::Email("Ana.New@Example.com"),
+            &password(),
+        )
         .await
         .expect("requested");
     let too_soon = server
         .client
-        .resend_email_code(&token)
+        .resend_code(&token, ChangeKind::Email)
         .await
         .expect_err("cooldown");
     server.clock.advance(chrono::Duration::seconds(61));
     server
         .client
-        .resend_email_code(&token)
+        .resend_code(&token, ChangeKind::Email)
         .await
         .expect("resent");
     let bad_code = server
         .client
-        .confirm_email_change(&token, "000000")
+        .confirm_change(&token, ChangeKind::Email, "000000")
         .await
         .expect_err("bad code");
     let code = server.last_code("ana.new@example.com").await;
     let account = server
         .client
-        .confirm_email_change(&token, &code)
+        .confirm_change(&token, ChangeKind::Email, &code)
         .await
         .expect("confirmed");
 
@@ -403,18 +407,22 @@ async fn a_pending_email_change_can_be_cancelled_once() {
     let token = server.signed_in(Role::Member, "ana@example.com").await;
     server
         .client
-        .request_email_change(&token, "ana.new@example.com", &password())
+        .request_change(
+            &token,
+            NewContact::Email("ana.new@example.com"),
+            &password(),
+        )
         .await
         .expect("requested");
 
     server
         .client
-        .cancel_email_change(&token)
+        .cancel_change(&token, ChangeKind::Email)
         .await
         .expect("cancelled");
     let again = server
         .client
-        .cancel_email_change(&token)
+        .cancel_change(&token, ChangeKind::Email)
         .await
         .expect_err("nothing pending");
 
@@ -428,32 +436,32 @@ async fn a_phone_change_is_confirmed_by_the_sms_code_and_refused_with_a_wrong_pa
 
     let wrong = server
         .client
-        .request_phone_change(
+        .request_change(
             &token,
-            "+33 6 12 34 56 78",
+            NewContact::Phone("+33 6 12 34 56 78"),
             &SecretString::from("wrong password here"),
         )
         .await
         .expect_err("wrong password");
     let invalid = server
         .client
-        .request_phone_change(&token, "12", &password())
+        .request_change(&token, NewContact::Phone("12"), &password())
         .await
         .expect_err("invalid");
     let pending = server
         .client
-        .request_phone_change(&token, "+33 6 12 34 56 78", &password())
+        .request_change(&token, NewContact::Phone("+33 6 12 34 56 78"), &password())
         .await
         .expect("requested");
     let too_soon = server
         .client
-        .resend_phone_code(&token)
+        .resend_code(&token, ChangeKind::Phone)
         .await
         .expect_err("cooldown");
     let code = server.last_code(&pending.target).await;
     let account = server
         .client
-        .confirm_phone_change(&token, &code)
+        .confirm_change(&token, ChangeKind::Phone, &code)
         .await
         .expect("confirmed");
 
@@ -464,20 +472,22 @@ async fn a_phone_change_is_confirmed_by_the_sms_code_and_refused_with_a_wrong_pa
         account.phone.as_ref().map(|p| p.as_str()),
         Some("+33612345678")
     );
+    // A new code by SMS waits for the cooldown of the last one, whatever the number.
+    server.clock.advance(chrono::Duration::seconds(61));
     server
         .client
-        .request_phone_change(&token, "+34 611 222 333", &password())
+        .request_change(&token, NewContact::Phone("+34 611 222 333"), &password())
         .await
         .expect("another");
     server
         .client
-        .cancel_phone_change(&token)
+        .cancel_change(&token, ChangeKind::Phone)
         .await
         .expect("cancelled");
     assert_eq!(
         server
             .client
-            .cancel_phone_change(&token)
+            .cancel_change(&token, ChangeKind::Phone)
             .await
             .expect_err("none")
             .code(),

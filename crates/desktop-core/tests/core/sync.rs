@@ -1,7 +1,7 @@
 //! Signing in, offline viewing, offline edits, conflicts, online-only changes, signing
 //! out: the engine against the real server.
 
-use account_model::{Country, ErrorCode, Language, Role, Threshold};
+use account_model::{ChangeKind, Country, ErrorCode, Language, NewContact, Role, Threshold};
 use desktop_core::{Change, Connectivity, CoreError, EventsConfig, Pref, PreferencesEdit};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -273,12 +273,12 @@ async fn password_email_and_phone_changes_fail_offline_with_a_clear_error_and_ar
         .expect_err("offline");
     let email_change = d
         .engine
-        .request_email_change("ana.new@example.com", &password())
+        .request_change(NewContact::Email("ana.new@example.com"), &password())
         .await
         .expect_err("offline");
     let phone_change = d
         .engine
-        .request_phone_change("+33 6 12 34 56 78", &password())
+        .request_change(NewContact::Phone("+33 6 12 34 56 78"), &password())
         .await
         .expect_err("offline");
 
@@ -304,7 +304,7 @@ async fn an_email_change_is_confirmed_online_and_the_cache_shows_the_new_address
 
     let pending = d
         .engine
-        .request_email_change("ana.new@example.com", &password())
+        .request_change(NewContact::Email("ana.new@example.com"), &password())
         .await
         .expect("requested");
     let cached_pending = d
@@ -316,7 +316,7 @@ async fn an_email_change_is_confirmed_online_and_the_cache_shows_the_new_address
     let code = server.last_code("ana.new@example.com").await;
     let confirmed = d
         .engine
-        .confirm_email_change(&code)
+        .confirm_change(ChangeKind::Email, &code)
         .await
         .expect("confirmed");
 
@@ -341,8 +341,8 @@ async fn refusals_keep_the_servers_code_and_edits_beyond_the_users_permissions_a
 
     let wrong = d
         .engine
-        .request_email_change(
-            "max.new@example.com",
+        .request_change(
+            NewContact::Email("max.new@example.com"),
             &SecretString::from("not my password"),
         )
         .await
@@ -474,6 +474,49 @@ async fn a_cache_signed_in_on_another_server_reads_as_signed_out_and_its_token_n
         server.account_on_server("olga@example.com").await.language,
         Language::De
     );
+}
+
+#[tokio::test]
+async fn an_offline_refresh_reports_the_failed_send_without_asking_the_server_again() {
+    let mut server = spawn_server().await;
+    let d = signed_in(&server, Role::Member, "ana@example.com").await;
+    server.stop().await;
+    d.engine
+        .apply_edit(PreferencesEdit::new().language(Language::De))
+        .await
+        .expect("queued offline");
+    // In the server's place, a socket that reads each request's first line and hangs up.
+    let listener = tokio::net::TcpListener::bind(server.addr)
+        .await
+        .expect("the server's port");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let recorder = {
+        let seen = std::sync::Arc::clone(&seen);
+        tokio::spawn(async move {
+            use tokio::io::AsyncBufReadExt;
+            while let Ok((stream, _)) = listener.accept().await {
+                let mut line = String::new();
+                let mut reader = tokio::io::BufReader::new(stream);
+                if reader.read_line(&mut line).await.is_ok() {
+                    let method = line.split(' ').next().unwrap_or("").to_owned();
+                    seen.lock().expect("lock").push(method);
+                }
+            }
+        })
+    };
+
+    let refreshed = d.engine.refresh().await;
+
+    recorder.abort();
+    let err = refreshed.expect_err("offline");
+    assert!(err.is_offline(), "{err}");
+    let methods = seen.lock().expect("lock").clone();
+    assert!(!methods.is_empty(), "the queued edit was tried");
+    assert!(
+        methods.iter().all(|m| m == "PATCH"),
+        "only the queued edit went out: {methods:?}"
+    );
+    assert_eq!(d.engine.state().pending_edits, 1, "still queued");
 }
 
 #[tokio::test]
