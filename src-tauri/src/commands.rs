@@ -368,7 +368,7 @@ mod tests {
         .expect("shape")
         .parse()
         .expect("valid");
-        let mut fields: Vec<_> = edit.prefs().map(|p| p.field()).collect();
+        let mut fields: Vec<_> = edit.prefs().map(|p| p.field().name()).collect();
         fields.sort_unstable();
         assert_eq!(
             fields,

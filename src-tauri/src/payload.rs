@@ -2,7 +2,7 @@
 //! desktop-core's types. Nothing secret is in any of them (no token, no password).
 
 use account_model::dto::{AccountView, MemberView, SessionView};
-use account_model::{Country, Language};
+use account_model::{Country, Language, PrefField};
 use chrono::{DateTime, Utc};
 use desktop_core::engine::{Connectivity, SyncState};
 use desktop_core::{CachedAccount, CachedBalance, RegionDefaults, Synced};
@@ -12,7 +12,7 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub struct AccountPayload {
     pub view: AccountView,
-    pub pending_fields: Vec<String>,
+    pub pending_fields: Vec<PrefField>,
     pub pending_edits: usize,
     pub synced_at: Option<DateTime<Utc>>,
 }
@@ -191,13 +191,13 @@ impl From<Option<Synced<Vec<MemberView>>>> for MembersPayload {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictPayload {
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<PrefField>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedPayload {
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<PrefField>,
     pub code: &'static str,
     pub message: String,
 }

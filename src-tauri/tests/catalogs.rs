@@ -150,3 +150,24 @@ fn every_key_the_page_uses_exists() {
         missing.join("\n")
     );
 }
+
+/// A conflict or a refusal names the fields it dropped (`field.<name>` in the UI's
+/// message); every preference field of the shared vocabulary needs those words.
+#[test]
+fn every_preference_field_has_its_name_in_every_catalog() {
+    let mut missing = Vec::new();
+    for lang in LANGUAGES {
+        let catalog = catalog(lang);
+        for field in account_model::PrefField::ALL {
+            let key = format!("field.{}", field.name());
+            if !catalog.contains_key(&key) {
+                missing.push(format!("{lang}: {key}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "missing field names:\n{}",
+        missing.join("\n")
+    );
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::locale::{Country, Language, TimeZone};
+use crate::preferences::PrefField;
 use crate::prefs::Channel;
 use crate::role::{Permission, Role};
 use crate::{Email, PhoneNumber};
@@ -226,6 +227,15 @@ pub struct AccountView {
     pub pending_phone_change: Option<PendingChangeView>,
     /// Increases with every change of the account; the ETag is `"<version>-<balance minor units>"`.
     pub version: i64,
+}
+
+/// `details` of a 409 `version_conflict`: the fields changed elsewhere since the
+/// request's `baseVersion` (only those are refused), and the account as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionConflictDetails {
+    pub fields: Vec<PrefField>,
+    pub current: AccountView,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

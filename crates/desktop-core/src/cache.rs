@@ -35,8 +35,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use account_client::{ETag, IdempotencyKey};
-use account_model::Currency;
 use account_model::dto::{AccountView, BalanceView, MemberView, SessionView};
+use account_model::{Currency, PrefField};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ pub struct CachedAccount {
     pub pending_edits: usize,
     /// The server's names of the fields those edits write (`language`,
     /// `lowBalance.thresholdMinor`, …), so the UI can mark each one as pending.
-    pub pending_fields: BTreeSet<String>,
+    pub pending_fields: BTreeSet<PrefField>,
 }
 
 /// The organization's balance as last confirmed by the server.
@@ -159,7 +159,7 @@ pub(crate) struct Outgoing {
 }
 
 impl Outgoing {
-    pub fn fields(&self) -> BTreeSet<&'static str> {
+    pub fn fields(&self) -> BTreeSet<PrefField> {
         self.prefs.iter().map(Pref::field).collect()
     }
 }
@@ -510,7 +510,7 @@ impl Cache {
         self.write(|tx| {
             let fields = sent.fields();
             settle(tx, sent, &fields, |f| {
-                fields.contains(f.pref.field()).then_some(account.version)
+                fields.contains(&f.pref.field()).then_some(account.version)
             })?;
             store_server_view(tx, account, None, now)?;
             read_account(tx)?.ok_or(CacheError::Empty)
@@ -523,22 +523,21 @@ impl Cache {
     pub(crate) fn conflicted(
         &self,
         sent: &Outgoing,
-        conflicting: &BTreeSet<String>,
+        conflicting: &BTreeSet<PrefField>,
         current: &AccountView,
         now: DateTime<Utc>,
     ) -> CacheResult<CachedAccount> {
         self.write(|tx| {
-            let dropped: BTreeSet<&'static str> = sent
+            let dropped: BTreeSet<PrefField> = sent
                 .fields()
                 .into_iter()
-                .filter(|f| conflicting.contains(*f))
+                .filter(|f| conflicting.contains(f))
                 .collect();
             // Fields the server did not list are unchanged since the request's base, so
             // they (and later writes of them) are re-based; the listed ones are not.
-            let resent: BTreeSet<&'static str> =
-                sent.fields().difference(&dropped).copied().collect();
+            let resent: BTreeSet<PrefField> = sent.fields().difference(&dropped).copied().collect();
             settle(tx, sent, &dropped, |f| {
-                resent.contains(f.pref.field()).then_some(current.version)
+                resent.contains(&f.pref.field()).then_some(current.version)
             })?;
             store_server_view(tx, current, None, now)?;
             read_account(tx)?.ok_or(CacheError::Empty)
@@ -566,7 +565,7 @@ impl Cache {
 fn settle(
     tx: &Transaction<'_>,
     sent: &Outgoing,
-    remove: &BTreeSet<&'static str>,
+    remove: &BTreeSet<PrefField>,
     rebase: impl Fn(&QueuedField) -> Option<i64>,
 ) -> CacheResult<()> {
     let sent_fields = sent.fields();
@@ -581,11 +580,11 @@ fn settle(
             fields
                 .into_iter()
                 .filter_map(|mut f| {
-                    let was_sent = f.base == sent.base && sent_fields.contains(f.pref.field());
+                    let was_sent = f.base == sent.base && sent_fields.contains(&f.pref.field());
                     if !was_sent {
                         return Some(f);
                     }
-                    if remove.contains(f.pref.field()) {
+                    if remove.contains(&f.pref.field()) {
                         return None;
                     }
                     if let Some(v) = rebase(&f) {
@@ -598,7 +597,7 @@ fn settle(
             fields
                 .into_iter()
                 .map(|mut f| {
-                    if sent_fields.contains(f.pref.field())
+                    if sent_fields.contains(&f.pref.field())
                         && let Some(v) = rebase(&f)
                     {
                         f.base = f.base.max(v);
@@ -656,16 +655,25 @@ fn count_queue(c: &Connection) -> CacheResult<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-fn queued_fields(c: &Connection) -> CacheResult<BTreeSet<String>> {
+fn queued_fields(c: &Connection) -> CacheResult<BTreeSet<PrefField>> {
     let mut stmt = c.prepare(
         "SELECT DISTINCT json_extract(f.value, '$.field') \
          FROM edit_queue AS q, json_each(q.fields) AS f",
     )?;
-    let fields = stmt
+    let names: Vec<String> = stmt
         .query_map([], |r| r.get::<_, Option<String>>(0))?
         .filter_map(|f| f.transpose())
         .collect::<Result<_, _>>()?;
-    Ok(fields)
+    // Each queued write was read back through `Pref` when it was stored, so its name is
+    // a field's; one that is not would be a damaged file.
+    names
+        .iter()
+        .map(|name| {
+            PrefField::from_name(name).ok_or_else(|| {
+                CacheError::Corrupt(format!("a queued write of an unknown field {name}"))
+            })
+        })
+        .collect()
 }
 
 fn read_account(c: &Connection) -> CacheResult<Option<CachedAccount>> {
@@ -908,7 +916,7 @@ mod tests {
             shown
                 .pending_fields
                 .iter()
-                .map(String::as_str)
+                .map(|f| f.name())
                 .collect::<Vec<_>>(),
             ["language"]
         );
@@ -1003,7 +1011,7 @@ mod tests {
         let sent = cache.claim_next().expect("claim").expect("queued");
         let mut current = view(5);
         current.language = Language::It;
-        let conflicting: BTreeSet<String> = ["language".to_owned()].into();
+        let conflicting: BTreeSet<PrefField> = [PrefField::Language].into();
 
         let after = cache
             .conflicted(&sent, &conflicting, &current, Utc::now())

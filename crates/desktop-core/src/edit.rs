@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use account_model::dto::{AccountView, LowBalanceUpdate, UpdatePreferencesRequest};
 use account_model::{
-    Channel, Channels, Country, Language, NoticeKind, ParseError, Threshold, TimeZone,
+    Channel, Channels, Country, Language, NoticeKind, ParseError, PrefField, Threshold, TimeZone,
 };
 use serde::{Deserialize, Serialize};
 
@@ -39,30 +39,24 @@ pub enum Pref {
 }
 
 impl Pref {
-    /// The server's name for the field this writes.
-    pub fn field(&self) -> &'static str {
+    /// The field it writes (its serde name is the field's wire name).
+    pub fn field(&self) -> PrefField {
         match self {
-            Self::Language(_) => "language",
-            Self::Country(_) => "country",
-            Self::TimeZone(_) => "timeZone",
-            Self::ContactImports(_) => "contactImports",
-            Self::Billing(_) => "billing",
-            Self::LowBalanceEnabled(_) => "lowBalance.enabled",
-            Self::LowBalanceThreshold(_) => "lowBalance.thresholdMinor",
-            Self::LowBalanceChannels(_) => "lowBalance.channels",
+            Self::Language(_) => PrefField::Language,
+            Self::Country(_) => PrefField::Country,
+            Self::TimeZone(_) => PrefField::TimeZone,
+            Self::ContactImports(_) => PrefField::ContactImports,
+            Self::Billing(_) => PrefField::Billing,
+            Self::LowBalanceEnabled(_) => PrefField::LowBalanceEnabled,
+            Self::LowBalanceThreshold(_) => PrefField::LowBalanceThreshold,
+            Self::LowBalanceChannels(_) => PrefField::LowBalanceChannels,
         }
     }
 
     /// Billing notices and the low-balance alert exist only for users with billing
     /// permission.
     pub fn needs_billing_permission(&self) -> bool {
-        matches!(
-            self,
-            Self::Billing(_)
-                | Self::LowBalanceEnabled(_)
-                | Self::LowBalanceThreshold(_)
-                | Self::LowBalanceChannels(_)
-        )
+        self.field().needs_billing_permission()
     }
 
     /// True when the write chooses SMS, which needs a phone number on the account.
@@ -149,7 +143,7 @@ fn low(r: &mut UpdatePreferencesRequest) -> &mut LowBalanceUpdate {
 /// replaces an earlier one.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreferencesEdit {
-    prefs: BTreeMap<&'static str, Pref>,
+    prefs: BTreeMap<PrefField, Pref>,
 }
 
 impl PreferencesEdit {
@@ -258,7 +252,7 @@ mod tests {
         let back: Pref = serde_json::from_value(json.clone()).expect("back");
 
         assert_eq!(json["field"], "lowBalance.thresholdMinor");
-        assert_eq!(json["field"], pref.field());
+        assert_eq!(json["field"], pref.field().name());
         assert_eq!(back, pref);
     }
 }

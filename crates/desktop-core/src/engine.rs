@@ -33,7 +33,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use account_client::{AccountFetch, Client, ClientConfig, ClientError};
-use account_model::dto::{AccountView, MemberView, PendingChangeView, SessionView};
+use account_model::dto::{
+    AccountView, MemberView, PendingChangeView, SessionView, VersionConflictDetails,
+};
 use account_model::{ChangeKind, ErrorCode, NewContact, ParseError, Role, Strength};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -586,7 +588,7 @@ impl SyncEngine {
                     self.publish(Change::Account(Box::new(account)));
                 }
                 Err(ClientError::Refused(r)) if r.code == ErrorCode::VersionConflict => {
-                    let (fields, current) =
+                    let VersionConflictDetails { fields, current } =
                         conflict_details(r.details.as_ref()).ok_or_else(|| {
                             CoreError::Server(ClientError::Protocol(
                                 "a version_conflict without details.fields and details.current"
@@ -596,9 +598,10 @@ impl SyncEngine {
                     let discarded: Vec<Pref> = out
                         .prefs
                         .iter()
-                        .filter(|p| fields.contains(p.field()))
+                        .filter(|p| fields.contains(&p.field()))
                         .cloned()
                         .collect();
+                    let fields: std::collections::BTreeSet<_> = fields.into_iter().collect();
                     let account = if discarded.is_empty() {
                         // Nothing of ours conflicts (should not happen): drop rather than
                         // resend the same request forever.
@@ -841,17 +844,7 @@ impl SyncEngine {
     }
 }
 
-/// `details.fields` and `details.current` of a `version_conflict`.
-fn conflict_details(
-    details: Option<&serde_json::Value>,
-) -> Option<(std::collections::BTreeSet<String>, AccountView)> {
-    let details = details?;
-    let fields = details
-        .get("fields")?
-        .as_array()?
-        .iter()
-        .filter_map(|f| f.as_str().map(str::to_owned))
-        .collect();
-    let current = serde_json::from_value(details.get("current")?.clone()).ok()?;
-    Some((fields, current))
+/// The typed `details` of a `version_conflict`.
+fn conflict_details(details: Option<&serde_json::Value>) -> Option<VersionConflictDetails> {
+    serde_json::from_value(details?.clone()).ok()
 }

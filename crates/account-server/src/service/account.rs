@@ -11,7 +11,7 @@
 
 use account_model::dto::{
     AccountView, BalanceView, LowBalanceView, NotificationsView, OrganizationView,
-    PendingChangeView,
+    PendingChangeView, VersionConflictDetails,
 };
 use account_model::i18n::Message;
 use account_model::{ErrorCode, Owner, Password, Permission, PreferencesUpdate, Strength};
@@ -310,7 +310,13 @@ impl Services {
                     names.join(", ")
                 ),
             )
-            .with_details(serde_json::json!({ "fields": conflicts, "current": view })));
+            .with_details(
+                serde_json::to_value(VersionConflictDetails {
+                    fields: conflicts,
+                    current: view,
+                })
+                .map_err(AppError::internal)?,
+            ));
         }
         tx.apply_preferences(user.id, changes, now).await?;
         if alert {
