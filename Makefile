@@ -11,13 +11,14 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.88
 
-.PHONY: run run-cluster test deps check lint openapi server app deb clean-data help bench lower-balance
+.PHONY: run run-cluster test deps check lint openapi screenshots server app deb clean-data help bench lower-balance
 
 help:
 	@echo "make run    start the backend on SQLite with the demo organization and open the app"
 	@echo "make run-cluster  PostgreSQL and two backend instances (:8081, :8082), the app on the first"
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
+	@echo "make screenshots  renew docs/screenshots/ from the desktop journeys (UPDATE_SCREENSHOTS=1)"
 	@echo "make deb   build the Debian package of the app"
 	@echo "make bench  print the benchmarks (push latency, throughput, sign-in; the app vs a minimal Tauri window)"
 	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
@@ -197,3 +198,8 @@ test: lint
 
 openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current
+
+# The README's screenshots, renewed by the desktop journeys.
+screenshots: deps
+	cargo build -p account-desktop -p account-server
+	UPDATE_SCREENSHOTS=1 keyctl session - cargo test --test desktop

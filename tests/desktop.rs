@@ -3,7 +3,9 @@
 //! with the demo organization. Native notifications and the tray are read on the
 //! session bus. See `tests/support/desktop.rs` for the harness.
 //!
-//! Each journey saves a screenshot to `docs/screenshots/<journey>.png`. On failure the
+//! Each journey takes a screenshot: into `docs/screenshots/<journey>.png` with
+//! `UPDATE_SCREENSHOTS=1` (the README's pictures, renewed on purpose), else into the
+//! target's tmp folder, so a test run leaves the clone as it was. On failure the
 //! message carries the app's log and a screenshot in the target's tmp folder.
 //!
 //! Needs (all in `make deps`): the app built (`cargo build -p account-desktop`), Xvfb,
@@ -33,9 +35,12 @@ const BILLING: &str = "billing@demo.example";
 const MEMBER: &str = "member@demo.example";
 
 fn screenshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("docs/screenshots")
-        .join(format!("{name}.png"))
+    let folder = if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+    };
+    folder.join(format!("{name}.png"))
 }
 
 /// A server with the demo organization and the app pointed at it, each with its own
