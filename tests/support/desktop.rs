@@ -82,10 +82,12 @@ fn tauri_driver() -> anyhow::Result<PathBuf> {
         .context("tauri-driver is missing: `cargo install tauri-driver --locked` (or `make deps`)")
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; good enough for test ports).
-fn free_port() -> anyhow::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+/// Two free TCP ports on 127.0.0.1, distinct (both held while the second is chosen);
+/// free when asked, which is good enough for test ports.
+fn free_ports() -> anyhow::Result<(u16, u16)> {
+    let first = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let second = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok((first.local_addr()?.port(), second.local_addr()?.port()))
 }
 
 fn pid_of(child: &Child) -> Option<Pid> {
@@ -176,6 +178,8 @@ pub struct Desktop {
     /// the process group everything else runs in.
     session: Child,
     driver_port: u16,
+    /// WebKitWebDriver's, which tauri-driver starts at once and forwards to.
+    native_port: u16,
     client: Option<Client>,
     menu: Mutex<Option<MenuAddress>>,
     terminated: bool,
@@ -195,8 +199,7 @@ impl Desktop {
 
         let (mut xvfb, display) = start_xvfb(&dir.path().join("xvfb.log"))?;
 
-        let driver_port = free_port()?;
-        let native_port = free_port()?;
+        let (driver_port, native_port) = free_ports()?;
         let script = r#"dir="$1"; shift
 printf '%s\n' "$DBUS_SESSION_BUS_ADDRESS" > "$dir/bus.tmp" && mv "$dir/bus.tmp" "$dir/bus"
 dbus-monitor "interface=org.freedesktop.Notifications" > "$dir/notifications.log" 2>&1 &
@@ -252,6 +255,7 @@ exec "$@""#;
             display,
             session,
             driver_port,
+            native_port,
             client: None,
             menu: Mutex::new(None),
             terminated: false,
@@ -260,24 +264,32 @@ exec "$@""#;
         Ok(desktop)
     }
 
-    /// Waits for the bus address, the monitor and tauri-driver's port.
+    /// Waits for the bus address, the monitor, tauri-driver's port and WebKitWebDriver's
+    /// behind it (a session asked for before the native driver listens fails with
+    /// "webdriver server did not respond": seen on the first journey after a cold build).
     async fn wait_ready(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let listening = |port: u16| async move {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        };
         loop {
             let bus = self.dir.path().join("bus").exists();
             let monitor = std::fs::metadata(self.dir.path().join("notifications.log"))
                 .is_ok_and(|m| m.len() > 0);
-            let port = tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port))
-                .await
-                .is_ok();
-            if bus && monitor && port {
+            let port = listening(self.driver_port).await;
+            let native = listening(self.native_port).await;
+            if bus && monitor && port && native {
                 return Ok(());
             }
             if Instant::now() >= deadline {
                 bail!(
                     "the desktop session did not come up (bus: {bus}, dbus-monitor: {monitor}, \
-                     tauri-driver on port {}: {port}); its log:\n{}",
+                     tauri-driver on port {}: {port}, WebKitWebDriver on port {}: {native}); \
+                     its log:\n{}",
                     self.driver_port,
+                    self.native_port,
                     self.log_tail(40)
                 );
             }

@@ -1,4 +1,4 @@
-//! Balances, low-balance alerts and routing of platform events to users.
+//! Balances and low-balance alerts (the routing of platform events is in `notify`).
 //!
 //! Low-balance alerts fire once per downward crossing of each user's threshold: a user
 //! with billing permission and the alert on is "armed"; when the balance is below the
@@ -9,55 +9,16 @@
 //! role change, a `low_balance` event), with the organization's row locked
 //! ([`WriteTx::lock_organization`]): two concurrent charges or two copies of an event,
 //! through one instance or several, can never both find the user armed.
-//!
-//! Routing: contact-import updates go to every member on their contact-import channels;
-//! payments and invoices only to users with billing permission, on their billing
-//! channels. SMS needs a phone number; a user without one gets only the other channels.
-//! Security notices (password, email, phone, role) are sent elsewhere and always go out.
 
-use account_model::dto::{BalanceAdjustmentView, EmitResultView, PlatformEvent, StreamEvent};
+use account_model::dto::{BalanceAdjustmentView, StreamEvent};
 use account_model::i18n::Message;
-use account_model::{Channel, Channels, ErrorCode, Permission};
+use account_model::{Channel, ErrorCode, Permission};
 
 use super::Services;
-use super::notify;
+use super::notify::{Routed, send_on};
 use crate::clock::from_millis;
 use crate::error::{AppError, AppResult};
-use crate::store::{NewEvent, OutChannel, StoreResult, UserRecord, WriteTx};
-
-/// What one routing pass wrote.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Routed {
-    pub messages: u64,
-    pub alerts: u64,
-}
-
-/// Queues `message` to `user` on each of `channels` they can receive. Returns how many.
-async fn send_on(
-    tx: &mut dyn WriteTx,
-    user: &UserRecord,
-    channels: &Channels,
-    message: &Message,
-    now: i64,
-) -> StoreResult<u64> {
-    let mut sent = 0;
-    for channel in channels.iter() {
-        let to = match channel {
-            Channel::Email => user.email.as_str(),
-            Channel::Sms => match &user.phone {
-                Some(phone) => phone.as_str(),
-                None => continue,
-            },
-            Channel::Desktop => continue,
-        };
-        let Some(out) = OutChannel::of(channel) else {
-            continue;
-        };
-        notify::enqueue(tx, user.id, out, to, user.language, message, now).await?;
-        sent += 1;
-    }
-    Ok(sent)
-}
+use crate::store::{NewEvent, StoreResult, WriteTx};
 
 /// Fires, keeps or re-arms each user's low-balance alert for the organization's current
 /// balance. Must run inside the write transaction that changed what it depends on, with
@@ -111,99 +72,6 @@ pub async fn evaluate_low_balance(
         }
     }
     Ok(routed)
-}
-
-async fn route(tx: &mut dyn WriteTx, event: &PlatformEvent, now: i64) -> StoreResult<Routed> {
-    let organization_id = event.organization_id();
-    if let PlatformEvent::LowBalance { .. } = event {
-        return evaluate_low_balance(tx, organization_id, now).await;
-    }
-    let Some(org) = tx.organization(organization_id).await? else {
-        return Ok(Routed::default());
-    };
-    let currency = org.currency;
-    let mut routed = Routed::default();
-    for user in tx.members(organization_id).await? {
-        let at = from_millis(now).with_timezone(&user.time_zone.tz());
-        let (channels, message) = match event {
-            PlatformEvent::ContactImportFinished {
-                list_name,
-                imported,
-                rejected,
-                ..
-            } => (
-                &user.contact_imports,
-                Message::ContactImportFinished {
-                    list: list_name.clone(),
-                    imported: *imported,
-                    rejected: *rejected,
-                    finished_at: at,
-                },
-            ),
-            _ if !user.role.can(Permission::ViewBilling) => continue,
-            PlatformEvent::PaymentReceived { amount_minor, .. } => (
-                &user.billing,
-                Message::PaymentReceived {
-                    amount_minor: *amount_minor,
-                    currency,
-                    at,
-                },
-            ),
-            PlatformEvent::InvoiceIssued {
-                invoice_number,
-                amount_minor,
-                due_date,
-                ..
-            } => (
-                &user.billing,
-                Message::InvoiceIssued {
-                    number: invoice_number.clone(),
-                    amount_minor: *amount_minor,
-                    currency,
-                    due: *due_date,
-                },
-            ),
-            PlatformEvent::LowBalance { .. } => continue,
-        };
-        routed.messages += send_on(tx, &user, channels, &message, now).await?;
-    }
-    Ok(routed)
-}
-
-fn check_event(event: &PlatformEvent) -> AppResult<()> {
-    let bad = |why: &str| Err(AppError::new(ErrorCode::InvalidRequest, why.to_owned()));
-    match event {
-        PlatformEvent::ContactImportFinished {
-            list_name,
-            imported,
-            rejected,
-            ..
-        } => {
-            if list_name.trim().is_empty() || list_name.chars().count() > 200 {
-                return bad("listName must be 1 to 200 characters");
-            }
-            if *imported < 0 || *rejected < 0 {
-                return bad("imported and rejected cannot be negative");
-            }
-        }
-        PlatformEvent::PaymentReceived { amount_minor, .. } if *amount_minor <= 0 => {
-            return bad("a payment's amountMinor must be positive");
-        }
-        PlatformEvent::InvoiceIssued {
-            invoice_number,
-            amount_minor,
-            ..
-        } => {
-            if invoice_number.trim().is_empty() || invoice_number.chars().count() > 64 {
-                return bad("invoiceNumber must be 1 to 64 characters");
-            }
-            if *amount_minor <= 0 {
-                return bad("an invoice's amountMinor must be positive");
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 impl Services {
@@ -284,26 +152,6 @@ impl Services {
             currency,
             applied,
             created_at: from_millis(adjustment.created_at),
-        })
-    }
-
-    /// Routes a platform event to the users who want it.
-    pub async fn emit(&self, event: PlatformEvent) -> AppResult<EmitResultView> {
-        check_event(&event)?;
-        let now = self.now_ms();
-        let organization_id = event.organization_id();
-        let mut tx = self.store.write().await?;
-        if tx.lock_organization(organization_id).await?.is_none() {
-            return Err(AppError::new(
-                ErrorCode::NotFound,
-                format!("there is no organization {organization_id}"),
-            ));
-        }
-        let routed = route(&mut *tx, &event, now).await?;
-        self.commit(tx).await?;
-        Ok(EmitResultView {
-            messages_queued: routed.messages,
-            alerts_fired: routed.alerts,
         })
     }
 

@@ -43,14 +43,7 @@ async fn conditional_get_answers_304_until_the_account_changes(engine) {
         )
     );
 
-    let get_if = |tag: String| {
-        app.client
-            .get(format!("{}/v1/account", app.base))
-            .bearer_auth(&ana.token)
-            .header("if-none-match", tag)
-            .send()
-    };
-    let unchanged = get_if(etag.clone()).await.expect("sent");
+    let unchanged = app.account_if(&ana.token, &etag).await;
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
 
     app.preferences(
@@ -58,7 +51,7 @@ async fn conditional_get_answers_304_until_the_account_changes(engine) {
         json!({ "baseVersion": first.body["version"], "language": "fr" }),
     )
     .await;
-    let changed = get_if(etag).await.expect("sent");
+    let changed = app.account_if(&ana.token, &etag).await;
     assert_eq!(changed.status(), StatusCode::OK);
 }
 }
@@ -72,21 +65,14 @@ async fn a_pending_change_expiring_changes_the_etag_though_nothing_was_written(e
     assert!(pending.body["pendingEmailChange"].is_object());
     let etag = pending.headers["etag"].to_str().expect("etag").to_owned();
     assert!(etag.ends_with("-1\""), "{etag}");
-    let get_if = |tag: String| {
-        app.client
-            .get(format!("{}/v1/account", app.base))
-            .bearer_auth(&ana.token)
-            .header("if-none-match", tag)
-            .send()
-    };
     assert_eq!(
-        get_if(etag.clone()).await.expect("sent").status(),
+        app.account_if(&ana.token, &etag).await.status(),
         StatusCode::NOT_MODIFIED
     );
 
     app.clock.advance(chrono::Duration::seconds(601));
 
-    let after = get_if(etag.clone()).await.expect("sent");
+    let after = app.account_if(&ana.token, &etag).await;
     assert_eq!(after.status(), StatusCode::OK, "an expired code step is no longer current");
     let new_etag = after.headers()["etag"].to_str().expect("etag").to_owned();
     let body: serde_json::Value = after.json().await.expect("json");
@@ -94,7 +80,7 @@ async fn a_pending_change_expiring_changes_the_etag_though_nothing_was_written(e
     assert_eq!(body["version"], pending.body["version"]);
     assert_ne!(new_etag, etag);
     assert_eq!(
-        get_if(new_etag).await.expect("sent").status(),
+        app.account_if(&ana.token, &new_etag).await.status(),
         StatusCode::NOT_MODIFIED
     );
 }

@@ -102,6 +102,8 @@ async fn an_address_taken_while_pending_is_refused_at_confirmation(engine) {
     app.email_change(&bob.token, "shared@example.com", PASSWORD)
         .await;
     let bob_code = app.last_code("shared@example.com").await;
+    let pending = app.account(&ana.token).await.body;
+    assert!(pending["pendingEmailChange"].is_object());
 
     assert_eq!(
         app.confirm(&bob.token, "email", &bob_code).await.status,
@@ -111,9 +113,16 @@ async fn an_address_taken_while_pending_is_refused_at_confirmation(engine) {
         app.confirm(&ana.token, "email", &ana_code).await.code(),
         "email_taken"
     );
-    assert_eq!(
-        app.account(&ana.token).await.body["email"],
-        "ana@example.com"
+    let after = app.account(&ana.token).await.body;
+    assert_eq!(after["email"], "ana@example.com");
+    // The code step is gone, and the version moved: a client holding the old view
+    // (and ETag) learns it, rather than keep a code step that no longer exists.
+    assert!(after["pendingEmailChange"].is_null(), "{after}");
+    assert!(
+        after["version"].as_i64() > pending["version"].as_i64(),
+        "{} → {}",
+        pending["version"],
+        after["version"]
     );
 }
 }

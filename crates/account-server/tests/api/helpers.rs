@@ -235,6 +235,17 @@ impl TestApp {
             .await
     }
 
+    /// `GET /v1/account` with `If-None-Match: tag`; the raw answer (a 304 has no body).
+    pub async fn account_if(&self, token: &str, tag: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/v1/account", self.base))
+            .bearer_auth(token)
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     pub async fn preferences(&self, token: &str, body: Value) -> Reply {
         self.request(
             Method::PATCH,

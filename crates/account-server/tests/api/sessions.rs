@@ -248,10 +248,13 @@ engine_test! {
 async fn the_authorization_scheme_is_matched_in_any_case(engine) {
     let app = spawn_app(engine).await;
     let ana = app.user(Role::Member, "ana@example.com").await;
-    for header in [
-        format!("bearer {}", ana.token),
-        format!("BEARER {}", ana.token),
-        format!("Bearer  {}", ana.token),
+    let t = &ana.token;
+    for (header, status) in [
+        (format!("bearer {t}"), StatusCode::OK),
+        (format!("BEARER {t}"), StatusCode::OK),
+        (format!("Bearer  {t}"), StatusCode::OK),
+        (format!("Basic {t}"), StatusCode::UNAUTHORIZED),
+        (format!("Bearer{t}"), StatusCode::UNAUTHORIZED),
     ] {
         let reply = app
             .client
@@ -260,17 +263,7 @@ async fn the_authorization_scheme_is_matched_in_any_case(engine) {
             .send()
             .await
             .expect("sent");
-        assert_eq!(reply.status(), StatusCode::OK, "{header}");
-    }
-    for header in [format!("Basic {}", ana.token), format!("Bearer{}", ana.token)] {
-        let reply = app
-            .client
-            .get(format!("{}/v1/account", app.base))
-            .header("authorization", &header)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{header}");
+        assert_eq!(reply.status(), status, "{header}");
     }
 }
 }
