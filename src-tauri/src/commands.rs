@@ -271,16 +271,11 @@ pub async fn cancel_phone_change(desktop: State<'_, Desktop>) -> UiResult<()> {
     cancel_change(&desktop, ChangeKind::Phone).await
 }
 
-/// The cached list, refreshed from the server when it answers.
+/// The cached list: every refresh renews it (and publishes a `sessions` event), so
+/// showing it costs no request; fetched only when none is cached yet.
 #[tauri::command]
 pub async fn list_sessions(desktop: State<'_, Desktop>) -> UiResult<SessionsPayload> {
-    let engine = desktop.engine().await;
-    if let Err(e) = engine.refresh().await
-        && !e.is_offline()
-    {
-        return Err(e.into());
-    }
-    Ok(engine.cached_sessions().await?.into())
+    Ok(desktop.engine().await.sessions().await?.into())
 }
 
 #[tauri::command]
@@ -294,16 +289,10 @@ pub async fn revoke_other_sessions(desktop: State<'_, Desktop>) -> UiResult<Revo
     Ok(RevokedView { revoked })
 }
 
-/// The cached members list (owners and admins), refreshed when the server answers.
+/// The cached members list (owners and admins), as `list_sessions`.
 #[tauri::command]
 pub async fn list_members(desktop: State<'_, Desktop>) -> UiResult<MembersPayload> {
-    let engine = desktop.engine().await;
-    if let Err(e) = engine.refresh().await
-        && !e.is_offline()
-    {
-        return Err(e.into());
-    }
-    Ok(engine.cached_members().await?.into())
+    Ok(desktop.engine().await.members().await?.into())
 }
 
 #[tauri::command]

@@ -343,6 +343,27 @@ impl SyncEngine {
         self.db_ours(|c| c.members()).await
     }
 
+    /// The sessions list as cached (every refresh renews it); fetched only when there is
+    /// none yet, so showing the list costs no request after the refresh that brought it.
+    pub async fn sessions(&self) -> Result<Option<Synced<Vec<SessionView>>>, CoreError> {
+        if let Some(cached) = self.cached_sessions().await? {
+            return Ok(Some(cached));
+        }
+        let token = self.token().await?;
+        self.pull_sessions(&token).await?;
+        self.cached_sessions().await
+    }
+
+    /// The members list, as [`Self::sessions`] (owners and admins).
+    pub async fn members(&self) -> Result<Option<Synced<Vec<MemberView>>>, CoreError> {
+        if let Some(cached) = self.cached_members().await? {
+            return Ok(Some(cached));
+        }
+        let token = self.token().await?;
+        self.pull_members(&token).await?;
+        self.cached_members().await
+    }
+
     /// Flushes queued edits, then fetches the account (conditionally), sessions and, for
     /// owners and admins, members. Offline, the cache stays as it is and the state says
     /// so.
@@ -662,7 +683,13 @@ impl SyncEngine {
         self.online("changing the password", |c, t| async move {
             c.change_password(&t, current, new, repeat).await
         })
-        .await
+        .await?;
+        // The server signed the other sessions out: the list shows it before this returns.
+        let token = self.token().await?;
+        if let Err(e) = self.pull_sessions(&token).await {
+            tracing::debug!(error = %e, "re-reading the sessions after the password change failed");
+        }
+        Ok(())
     }
 
     pub async fn password_strength(&self, candidate: &SecretString) -> Result<Strength, CoreError> {

@@ -3,8 +3,11 @@
 //!
 //! Contract of [`SyncEngine::run_events`]:
 //! - Resumes the stream after the last event id handled (kept in the cache, so an app
-//!   restart resumes too) and refreshes on every (re)connection: whatever happened
-//!   while disconnected — even beyond the server's kept history — is fetched once.
+//!   restart resumes too): the server replays what happened while disconnected, or
+//!   sends `resync` (then the engine refreshes) when that is beyond its kept history.
+//!   A (re)connection sends the edits queued meanwhile; one without an id to resume
+//!   from fetches the account once (see `caught_up`). The app's start and a sign-in
+//!   make the one full refresh; connecting adds no second one.
 //! - `balance_changed` (and the server's `low_balance_alert`, which carries the
 //!   balance) update the cached balance at once; `account_changed` with a version newer
 //!   than the cached one, and `resync`, trigger a refresh. Our own edits also produce
@@ -99,11 +102,9 @@ impl SyncEngine {
                         return Ok(EventsEnded::Shutdown);
                     };
                     match item {
-                        StreamItem::Connected { .. } => {
+                        StreamItem::Connected { resumed_after } => {
                             live = true;
-                            if let Err(e) = self.refresh().await {
-                                tracing::debug!(error = %e, "refresh after connecting failed");
-                            }
+                            self.caught_up(&token, resumed_after).await;
                             self.set_live(true);
                         }
                         StreamItem::Event { id, event } => {
@@ -138,6 +139,28 @@ impl SyncEngine {
                     }
                 }
             }
+        }
+    }
+
+    /// What a (re)connection needs to miss nothing. Resumed after a stored id, the
+    /// server replays every event since (or sends `resync`), so only edits queued while
+    /// disconnected are sent (no request at all when there are none). Opened without
+    /// one, what changed before the stream began is fetched: a conditional `GET` of the
+    /// account (sessions and members come with the app's own refresh, which the start
+    /// and a sign-in already made).
+    async fn caught_up(&self, token: &SecretString, resumed_after: Option<i64>) {
+        let result = match resumed_after {
+            Some(_) => {
+                self.mark(Connectivity::Online, None);
+                self.flush_queue().await.map(drop)
+            }
+            None => self
+                .refresh_account(token)
+                .await
+                .map(|account| self.mark(Connectivity::Online, account.synced_at)),
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "catching up after connecting failed");
         }
     }
 

@@ -461,3 +461,137 @@ async fn raising_the_threshold_above_the_balance_alerts_at_once_even_offline() {
         "lowering it below the balance re-arms"
     );
 }
+
+/// A relay to `upstream` that records `METHOD /path` of every request through it.
+async fn counting_relay(
+    upstream: std::net::SocketAddr,
+) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let record = Arc::clone(&record);
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let answers = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let mut buf = [0u8; 8192];
+                let mut line = Vec::new();
+                loop {
+                    let n = match client_read.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    for &b in &buf[..n] {
+                        if b != b'\n' {
+                            line.push(b);
+                            continue;
+                        }
+                        let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                        // A body has no line end of its own: the next request line on
+                        // a kept-alive connection follows it on the same line.
+                        let start = ["GET /", "POST /", "PATCH /", "PUT /", "DELETE /"]
+                            .iter()
+                            .filter_map(|m| text.rfind(m))
+                            .max();
+                        if let (Some(start), Some(_)) = (start, text.strip_suffix(" HTTP/1.1")) {
+                            let head = &text[start..text.len() - " HTTP/1.1".len()];
+                            let path = head.split('?').next().unwrap_or(head);
+                            record.lock().expect("lock").push(path.to_owned());
+                        }
+                        line.clear();
+                    }
+                    if server_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                answers.abort();
+            });
+        }
+    });
+    (base, seen)
+}
+
+fn count(requests: &[String], request: &str) -> usize {
+    requests.iter().filter(|r| *r == request).count()
+}
+
+/// What the app does at a start and a sign-in, counted at the server's door: one full
+/// refresh (account, sessions, members), the lists shown from the cache, and a stream
+/// that connects without a second refresh. Before, a start made four refreshes: the
+/// page's, one in each list command, and one when the stream connected (12 requests
+/// besides the stream; now 3).
+#[tokio::test]
+async fn a_start_makes_one_refresh_and_connecting_the_stream_adds_none() {
+    let server = spawn_server().await;
+    server.add_user(Role::Owner, "olga@example.com").await;
+    let (base, seen) = counting_relay(server.addr).await;
+    let take = || std::mem::take(&mut *seen.lock().expect("lock"));
+    // No poll while connecting: only what a start itself asks for is counted.
+    let quiet = EventsConfig {
+        poll_every: Duration::from_secs(600),
+        ..events_config()
+    };
+    let live_with = |engine: &SyncEngine| {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (engine, config) = (engine.clone(), quiet.clone());
+        let task = tokio::spawn(async move {
+            engine
+                .run_events(config, async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Live { stop, task }
+    };
+
+    // Signing in: the sign-in's refresh; this device's first stream has no id to resume
+    // from, so it asks for the account once more (conditionally).
+    let d = desktop(&base).await;
+    d.engine
+        .sign_in("olga@example.com", &password())
+        .await
+        .expect("signed in");
+    let mut changes = d.engine.subscribe_changes();
+    let live = live_with(&d.engine);
+    online(&d.engine).await;
+    let after = server.adjust(-100, "charge-1").await;
+    wait_for(&mut changes, Duration::from_secs(5), balance_of(after)).await;
+    assert_eq!(live.stop().await, EventsEnded::Shutdown);
+    let signing_in = take();
+    assert_eq!(count(&signing_in, "POST /v1/sessions"), 1, "{signing_in:?}");
+    assert_eq!(count(&signing_in, "GET /v1/account"), 2, "{signing_in:?}");
+    assert_eq!(count(&signing_in, "GET /v1/sessions"), 1, "{signing_in:?}");
+    assert_eq!(
+        count(&signing_in, "GET /v1/organization/members"),
+        1,
+        "{signing_in:?}"
+    );
+
+    // The app starts again: the page's refresh, both lists, the stream resuming.
+    let engine = d.reopen(&base).await;
+    let live = live_with(&engine);
+    engine.refresh().await.expect("refresh");
+    assert!(engine.sessions().await.expect("sessions").is_some());
+    assert!(engine.members().await.expect("members").is_some());
+    online(&engine).await;
+    assert_eq!(live.stop().await, EventsEnded::Shutdown);
+    let mut start = take();
+    start.sort();
+    assert_eq!(
+        start,
+        [
+            "GET /v1/account",
+            "GET /v1/events",
+            "GET /v1/organization/members",
+            "GET /v1/sessions"
+        ]
+    );
+}
