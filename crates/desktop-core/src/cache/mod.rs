@@ -1,5 +1,5 @@
-//! The local SQLite cache and the durable queue of offline edits. All SQL of the
-//! desktop lives here.
+//! The local SQLite cache and the durable queue of offline edits ([`queue`]). All SQL
+//! of the desktop lives here and in `migrations/`.
 //!
 //! Contract:
 //! - One file, WAL, `synchronous = FULL`; schema created and upgraded by the embedded
@@ -8,18 +8,8 @@
 //!   (`server_view`), what the UI shows (`view` = `server_view` with every queued edit
 //!   applied), the ETag, members (for owners and admins), sessions, and when each was
 //!   last synced. It holds no secret: no token, no password, no code.
-//! - An edit is applied to `view` and written to `edit_queue` in one transaction: after
-//!   a crash either both happened or neither did.
-//! - Queue entries keep a per-field base version. A request sends the fields of one
-//!   entry that share the lowest base, with the entry's idempotency key. The key and
-//!   the fields it covers change only in the transaction that records the server's
-//!   answer, so a resend after a crash repeats the exact same request and the server
-//!   replays its first answer instead of applying it twice.
-//! - When the server acknowledges fields at version V, every later queued write of
-//!   those same fields is re-based on V: they were made on top of the user's own
-//!   acknowledged write, so that write must not count as a conflict for them. Fields
-//!   the acknowledged request did not touch keep their base, so changes made elsewhere
-//!   to them are still detected.
+//! - Edits wait in a durable queue until the server has them; how they are sent,
+//!   re-based and settled is [`queue`]'s.
 //! - The balance has a row of its own with its last-synced time, because it changes
 //!   without the account's version changing (pushed `balance_changed` events). A pushed
 //!   balance is also written into the cached account, so the view is never behind the
@@ -34,67 +24,25 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use account_client::{ETag, IdempotencyKey};
+use account_client::ETag;
 use account_model::dto::{AccountView, BalanceView, MemberView, SessionView};
 use account_model::{Currency, PrefField};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::alert::{self, AlertRule, AlertState, LowBalanceAlert};
-use crate::edit::Pref;
 
-/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+mod queue;
+
+use queue::QueuedField;
+use queue::{count_queue, queued_fields};
+
+/// Schema migrations (`migrations/*.sql`), applied in order; `PRAGMA user_version`
+/// counts those applied.
 const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE account (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    server      TEXT    NOT NULL,   -- base URL of the server the account lives on
-    user_id     INTEGER NOT NULL,
-    server_view TEXT    NOT NULL,   -- the last AccountView the server sent (JSON)
-    view        TEXT    NOT NULL,   -- server_view with the queued edits applied
-    etag        TEXT,
-    synced_at   INTEGER             -- ms since the epoch; last time the server confirmed it
-);
-CREATE TABLE members (
-    id        INTEGER PRIMARY KEY CHECK (id = 1),
-    list      TEXT    NOT NULL,
-    synced_at INTEGER NOT NULL
-);
-CREATE TABLE sessions (
-    id        INTEGER PRIMARY KEY CHECK (id = 1),
-    list      TEXT    NOT NULL,
-    synced_at INTEGER NOT NULL
-);
-CREATE TABLE edit_queue (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    idempotency_key TEXT    NOT NULL,
-    sent            INTEGER NOT NULL DEFAULT 0,  -- 1 once a request with this key may have left
-    fields          TEXT    NOT NULL,            -- JSON: [{ field, value, base }]
-    created_at      INTEGER NOT NULL
-);
-"#,
-    r#"
-CREATE TABLE balance (
-    id           INTEGER PRIMARY KEY CHECK (id = 1),
-    amount_minor INTEGER NOT NULL,
-    currency     TEXT    NOT NULL,
-    synced_at    INTEGER NOT NULL   -- ms since the epoch; last time the server confirmed it
-);
-CREATE TABLE low_balance_alert (
-    id         INTEGER PRIMARY KEY CHECK (id = 1),
-    state      TEXT    NOT NULL,    -- 'armed' | 'fired'
-    changed_at INTEGER NOT NULL
-);
-CREATE TABLE event_stream (
-    id            INTEGER PRIMARY KEY CHECK (id = 1),
-    last_event_id INTEGER NOT NULL
-);
-INSERT INTO balance (id, amount_minor, currency, synced_at)
-    SELECT 1, json_extract(server_view, '$.balance.amountMinor'),
-              json_extract(server_view, '$.balance.currency'), coalesce(synced_at, 0)
-    FROM account WHERE id = 1 AND json_extract(server_view, '$.balance.amountMinor') IS NOT NULL;
-"#,
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_balance_alert_stream.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -139,29 +87,6 @@ pub struct CachedBalance {
 pub struct Synced<T> {
     pub value: T,
     pub synced_at: DateTime<Utc>,
-}
-
-/// One queued field write and the account version it was made against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct QueuedField {
-    #[serde(flatten)]
-    pub pref: Pref,
-    pub base: i64,
-}
-
-/// A queue entry as the sender sees it: the next request to make.
-#[derive(Debug, Clone)]
-pub(crate) struct Outgoing {
-    pub seq: i64,
-    pub key: IdempotencyKey,
-    pub base: i64,
-    pub prefs: Vec<Pref>,
-}
-
-impl Outgoing {
-    pub fn fields(&self) -> BTreeSet<PrefField> {
-        self.prefs.iter().map(Pref::field).collect()
-    }
 }
 
 /// The cache. Cheap to clone; calls block (run them off the async executor).
@@ -419,208 +344,6 @@ impl Cache {
     pub fn wipe(&self) -> CacheResult<()> {
         self.write(wipe_in)
     }
-
-    /// Queues `prefs` against the cached server version and shows them in the view, in
-    /// one transaction. Merges into the newest entry when no request with its key may
-    /// have left yet (one request instead of many after a long offline spell).
-    pub(crate) fn enqueue(
-        &self,
-        prefs: Vec<Pref>,
-        now: DateTime<Utc>,
-    ) -> CacheResult<CachedAccount> {
-        self.write(|tx| {
-            let base = read_account(tx)?.ok_or(CacheError::Empty)?.server_version;
-            let last: Option<(i64, bool, String)> = tx
-                .query_row(
-                    "SELECT seq, sent, fields FROM edit_queue ORDER BY seq DESC LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let incoming = prefs.into_iter().map(|pref| QueuedField { pref, base });
-            match last {
-                Some((seq, false, raw)) => {
-                    let mut fields: Vec<QueuedField> = from_json(&raw)?;
-                    for f in incoming {
-                        match fields.iter_mut().find(|q| q.pref.field() == f.pref.field()) {
-                            // The newer value wins; its base is the older of the two, so a
-                            // change made elsewhere since the first write still conflicts.
-                            Some(q) => q.pref = f.pref,
-                            None => fields.push(f),
-                        }
-                    }
-                    tx.execute(
-                        "UPDATE edit_queue SET fields = ?1 WHERE seq = ?2",
-                        params![to_json(&fields)?, seq],
-                    )?;
-                }
-                _ => {
-                    let fields: Vec<QueuedField> = incoming.collect();
-                    tx.execute(
-                        "INSERT INTO edit_queue (idempotency_key, fields, created_at) VALUES (?1, ?2, ?3)",
-                        params![IdempotencyKey::generate().as_str(), to_json(&fields)?, ms(now)],
-                    )?;
-                }
-            }
-            recompute_view(tx)?;
-            read_account(tx)?.ok_or(CacheError::Empty)
-        })
-    }
-
-    /// The next request to send, marked as possibly sent (before it is), or `None` when
-    /// the queue is empty.
-    pub(crate) fn claim_next(&self) -> CacheResult<Option<Outgoing>> {
-        self.write(|tx| {
-            let Some((seq, key, raw)) = head(tx)? else {
-                return Ok(None);
-            };
-            let fields: Vec<QueuedField> = from_json(&raw)?;
-            let Some(base) = fields.iter().map(|f| f.base).min() else {
-                tx.execute("DELETE FROM edit_queue WHERE seq = ?1", params![seq])?;
-                return Ok(None);
-            };
-            let key = IdempotencyKey::parse(&key).ok_or_else(|| {
-                CacheError::Corrupt(format!("bad idempotency key in entry {seq}"))
-            })?;
-            tx.execute(
-                "UPDATE edit_queue SET sent = 1 WHERE seq = ?1",
-                params![seq],
-            )?;
-            Ok(Some(Outgoing {
-                seq,
-                key,
-                base,
-                prefs: fields
-                    .into_iter()
-                    .filter(|f| f.base == base)
-                    .map(|f| f.pref)
-                    .collect(),
-            }))
-        })
-    }
-
-    /// The server applied `sent` (or replayed its first answer): drop those fields,
-    /// re-base later writes of the same fields on the new version, store the account.
-    pub(crate) fn acknowledged(
-        &self,
-        sent: &Outgoing,
-        account: &AccountView,
-        now: DateTime<Utc>,
-    ) -> CacheResult<CachedAccount> {
-        self.write(|tx| {
-            let fields = sent.fields();
-            settle(tx, sent, &fields, |f| {
-                fields.contains(&f.pref.field()).then_some(account.version)
-            })?;
-            store_server_view(tx, account, None, now)?;
-            read_account(tx)?.ok_or(CacheError::Empty)
-        })
-    }
-
-    /// The server refused `sent` with a version conflict on `conflicting`: those writes
-    /// are dropped (the server's value stands); the rest of the request is re-based on
-    /// `current` and will be sent again.
-    pub(crate) fn conflicted(
-        &self,
-        sent: &Outgoing,
-        conflicting: &BTreeSet<PrefField>,
-        current: &AccountView,
-        now: DateTime<Utc>,
-    ) -> CacheResult<CachedAccount> {
-        self.write(|tx| {
-            let dropped: BTreeSet<PrefField> = sent
-                .fields()
-                .into_iter()
-                .filter(|f| conflicting.contains(f))
-                .collect();
-            // Fields the server did not list are unchanged since the request's base, so
-            // they (and later writes of them) are re-based; the listed ones are not.
-            let resent: BTreeSet<PrefField> = sent.fields().difference(&dropped).copied().collect();
-            settle(tx, sent, &dropped, |f| {
-                resent.contains(&f.pref.field()).then_some(current.version)
-            })?;
-            store_server_view(tx, current, None, now)?;
-            read_account(tx)?.ok_or(CacheError::Empty)
-        })
-    }
-
-    /// The server refused `sent` for good (a value it does not accept): drop it.
-    pub(crate) fn rejected(&self, sent: &Outgoing) -> CacheResult<CachedAccount> {
-        self.write(|tx| {
-            settle(tx, sent, &sent.fields(), |_| None)?;
-            recompute_view(tx)?;
-            read_account(tx)?.ok_or(CacheError::Empty)
-        })
-    }
-
-    pub(crate) fn pending_edits(&self) -> CacheResult<usize> {
-        self.with(|c| count_queue(c))
-    }
-}
-
-/// Records the answer to `sent`: removes the sent writes named in `remove` from its
-/// entry; moves the base of the entry's remaining sent writes, and of later entries'
-/// writes of the sent fields, to the version `rebase` gives (none: unchanged); and gives
-/// the entry a fresh key, since the next request made from it has another body.
-fn settle(
-    tx: &Transaction<'_>,
-    sent: &Outgoing,
-    remove: &BTreeSet<PrefField>,
-    rebase: impl Fn(&QueuedField) -> Option<i64>,
-) -> CacheResult<()> {
-    let sent_fields = sent.fields();
-    let mut stmt = tx.prepare("SELECT seq, fields FROM edit_queue WHERE seq >= ?1 ORDER BY seq")?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map(params![sent.seq], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    drop(stmt);
-    for (seq, raw) in rows {
-        let fields: Vec<QueuedField> = from_json(&raw)?;
-        let updated: Vec<QueuedField> = if seq == sent.seq {
-            fields
-                .into_iter()
-                .filter_map(|mut f| {
-                    let was_sent = f.base == sent.base && sent_fields.contains(&f.pref.field());
-                    if !was_sent {
-                        return Some(f);
-                    }
-                    if remove.contains(&f.pref.field()) {
-                        return None;
-                    }
-                    if let Some(v) = rebase(&f) {
-                        f.base = v;
-                    }
-                    Some(f)
-                })
-                .collect()
-        } else {
-            fields
-                .into_iter()
-                .map(|mut f| {
-                    if sent_fields.contains(&f.pref.field())
-                        && let Some(v) = rebase(&f)
-                    {
-                        f.base = f.base.max(v);
-                    }
-                    f
-                })
-                .collect()
-        };
-        if updated.is_empty() {
-            tx.execute("DELETE FROM edit_queue WHERE seq = ?1", params![seq])?;
-        } else if seq == sent.seq {
-            tx.execute(
-                "UPDATE edit_queue SET fields = ?1, idempotency_key = ?2, sent = 0 WHERE seq = ?3",
-                params![to_json(&updated)?, IdempotencyKey::generate().as_str(), seq],
-            )?;
-        } else {
-            tx.execute(
-                "UPDATE edit_queue SET fields = ?1 WHERE seq = ?2",
-                params![to_json(&updated)?, seq],
-            )?;
-        }
-    }
-    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> CacheResult<()> {
@@ -639,41 +362,6 @@ fn migrate(conn: &mut Connection) -> CacheResult<()> {
         tx.commit()?;
     }
     Ok(())
-}
-
-fn head(c: &Connection) -> CacheResult<Option<(i64, String, String)>> {
-    Ok(c.query_row(
-        "SELECT seq, idempotency_key, fields FROM edit_queue ORDER BY seq LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .optional()?)
-}
-
-fn count_queue(c: &Connection) -> CacheResult<usize> {
-    let n: i64 = c.query_row("SELECT count(*) FROM edit_queue", [], |r| r.get(0))?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
-fn queued_fields(c: &Connection) -> CacheResult<BTreeSet<PrefField>> {
-    let mut stmt = c.prepare(
-        "SELECT DISTINCT json_extract(f.value, '$.field') \
-         FROM edit_queue AS q, json_each(q.fields) AS f",
-    )?;
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get::<_, Option<String>>(0))?
-        .filter_map(|f| f.transpose())
-        .collect::<Result<_, _>>()?;
-    // Each queued write was read back through `Pref` when it was stored, so its name is
-    // a field's; one that is not would be a damaged file.
-    names
-        .iter()
-        .map(|name| {
-            PrefField::from_name(name).ok_or_else(|| {
-                CacheError::Corrupt(format!("a queued write of an unknown field {name}"))
-            })
-        })
-        .collect()
 }
 
 fn read_account(c: &Connection) -> CacheResult<Option<CachedAccount>> {
@@ -851,6 +539,7 @@ fn write_list<T: Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edit::Pref;
     use account_model::{Country, Language};
 
     /// An account as the server sends it (built from JSON, so fields the model adds
