@@ -110,11 +110,21 @@ function showSignIn(options = {}) {
 
 let membersLoading = false;
 
+/** `{ sessions, syncedAt }`: what `list_sessions` answers and the `sessions` event carries. */
+function setSessions(payload) {
+  state.sessions = payload?.sessions ?? [];
+  state.sessionsError = null;
+}
+
+/** `{ members, syncedAt }`: what `list_members` answers and the `members` event carries. */
+function setMembers(payload) {
+  state.members = payload?.members ?? [];
+  state.membersError = null;
+}
+
 async function loadSessions() {
   try {
-    const result = await call("list_sessions");
-    state.sessions = Array.isArray(result) ? result : (result?.sessions ?? []);
-    state.sessionsError = null;
+    setSessions(await call("list_sessions"));
   } catch (error) {
     if (isSignedOutError(error)) return toSignIn();
     state.sessionsError = error;
@@ -126,9 +136,7 @@ async function loadMembers() {
   if (!canViewMembers() || membersLoading) return;
   membersLoading = true;
   try {
-    const result = await call("list_members");
-    state.members = Array.isArray(result) ? result : (result?.members ?? []);
-    state.membersError = null;
+    setMembers(await call("list_members"));
   } catch (error) {
     if (isSignedOutError(error)) return toSignIn();
     state.membersError = error;
@@ -267,13 +275,11 @@ function registerEvents() {
       if (state.signedIn) onConflictOrRejection(payload?.fields, rejectedText(payload?.fields, errorText(payload)));
     },
     sessions(payload) {
-      state.sessions = Array.isArray(payload) ? payload : (payload?.sessions ?? []);
-      state.sessionsError = null;
+      setSessions(payload);
       notify("sessions");
     },
     members(payload) {
-      state.members = Array.isArray(payload) ? payload : (payload?.members ?? []);
-      state.membersError = null;
+      setMembers(payload);
       notify("members");
     },
     "signed-out"() {

@@ -26,8 +26,8 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, watch};
 
 use crate::error::UiResult;
 use crate::payload::{
-    AccountPayload, AppStatePayload, BalancePayload, ConflictPayload, Detected, RejectedPayload,
-    SyncPayload,
+    AccountPayload, AppStatePayload, BalancePayload, ConflictPayload, Detected, MembersPayload,
+    RejectedPayload, SessionsPayload, SyncPayload,
 };
 use crate::settings::{ServerAddress, Settings};
 use crate::tray::{Tray, TrayView};
@@ -304,8 +304,9 @@ async fn on_change<R: Runtime>(app: &AppHandle<R>, engine: &SyncEngine, change: 
             };
             notify_low_balance(app, &alert, language);
         }
-        Change::Sessions(list) => emit(app, "sessions", list),
-        Change::Members(list) => emit(app, "members", list),
+        // The shape of `list_sessions` / `list_members`: the page reads both one way.
+        Change::Sessions(list) => emit(app, "sessions", SessionsPayload::fresh(list)),
+        Change::Members(list) => emit(app, "members", MembersPayload::fresh(list)),
         Change::Conflict(conflict) => emit(
             app,
             "conflict",

@@ -175,6 +175,26 @@ impl<T> ListPayload<T> {
     }
 }
 
+impl SessionsPayload {
+    /// A list the server has just sent (the `sessions` event).
+    pub fn fresh(sessions: Vec<SessionView>) -> Self {
+        Self::from(Some(Synced {
+            value: sessions,
+            synced_at: Utc::now(),
+        }))
+    }
+}
+
+impl MembersPayload {
+    /// A list the server has just sent (the `members` event).
+    pub fn fresh(members: Vec<MemberView>) -> Self {
+        Self::from(Some(Synced {
+            value: members,
+            synced_at: Utc::now(),
+        }))
+    }
+}
+
 impl From<Option<Synced<Vec<SessionView>>>> for SessionsPayload {
     fn from(s: Option<Synced<Vec<SessionView>>>) -> Self {
         Self::of(s, |sessions| Sessions { sessions })
@@ -235,5 +255,28 @@ mod tests {
             serde_json::to_value(&members).expect("json"),
             serde_json::json!({ "members": [], "syncedAt": "2026-11-28T12:00:00Z" })
         );
+    }
+
+    #[test]
+    fn the_list_events_have_the_commands_shape() {
+        for event in [
+            serde_json::to_value(SessionsPayload::fresh(Vec::new())).expect("json"),
+            serde_json::to_value(MembersPayload::fresh(Vec::new())).expect("json"),
+        ] {
+            let keys: Vec<_> = event
+                .as_object()
+                .expect("an object")
+                .keys()
+                .cloned()
+                .collect();
+            assert_eq!(keys.len(), 2, "{event}");
+            assert!(event["syncedAt"].is_string(), "{event}");
+            assert!(
+                event
+                    .get("sessions")
+                    .or(event.get("members"))
+                    .is_some_and(|l| l.is_array())
+            );
+        }
     }
 }
