@@ -18,7 +18,6 @@
 //! open.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -109,35 +108,17 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
 /// An X server on a free display (Xvfb picks it and writes its number to fd 1), its
 /// log in `log`. Returns the server and its `DISPLAY`.
 pub fn start_xvfb(log: &Path) -> anyhow::Result<(Child, String)> {
-    let mut xvfb = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+    let mut xvfb = xvfb_launch::command(None)
         .stderr(File::create(log)?)
         .spawn()
         .context("Xvfb could not start (is the xvfb package installed?)")?;
-    let stdout = xvfb.stdout.take().context("Xvfb stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    match rx.recv_timeout(Duration::from_secs(15)) {
-        Ok(line) if !line.trim().is_empty() => Ok((xvfb, format!(":{}", line.trim()))),
-        _ => {
+    match xvfb_launch::wait_ready(&mut xvfb, Duration::from_secs(15)) {
+        xvfb_launch::Ready::Display(n) => Ok((xvfb, format!(":{n}"))),
+        other => {
             let _ = xvfb.kill();
             let _ = xvfb.wait();
             bail!(
-                "Xvfb did not report a display: {}",
+                "Xvfb did not report a display ({other:?}): {}",
                 std::fs::read_to_string(log).unwrap_or_default()
             );
         }
