@@ -8,11 +8,31 @@ import { setTimeZone } from "./js/format.js";
 import { applyI18n, loadAllCatalogs, loadCatalog, pickLanguage, setLanguage, t } from "./js/i18n.js";
 import { conflictText, hideSyncAlert, initHeader, rejectedText, renderHeader, showSyncAlert } from "./js/header.js";
 import { initSignIn, prepareSignIn, focusSignIn } from "./js/signin.js";
+import { initNav } from "./js/nav.js";
 import { renderUser } from "./js/user.js";
 import { initPassword, renderPassword, resetPassword } from "./js/password.js";
 import { controlsFor, statusIdFor } from "./js/prefs.js";
 import { initOrganization, renderOrganization, renderOrganizationLink, resetOrganization } from "./js/organization.js";
-import { canViewMembers, notify, resetSession, setAccount, state, subscribe, view } from "./js/store.js";
+import { registerSection, renderSection, renderSections, resetSections } from "./js/sections.js";
+import {
+  canViewMembers,
+  forgetAccount,
+  notify,
+  setAccount,
+  setAppState,
+  setBalance,
+  setMembers,
+  setMembersError,
+  setReference,
+  setSessions,
+  setSessionsError,
+  setSignedIn,
+  setSignedOut,
+  setSync,
+  state,
+  subscribe,
+  view,
+} from "./js/store.js";
 
 // Where fonts come from fontconfig (WebKitGTK on Linux and the BSDs), the fallback after
 // the bundled face names only a generic family: see the note on --font in styles.css.
@@ -27,10 +47,12 @@ if (/\b(X11|Linux|FreeBSD|OpenBSD|NetBSD)\b/.test(navigator.userAgent) && !/Andr
 // and revealed (`#settings[data-first-frame]` hides them until then). Rendering them up
 // front delayed the first paint by a third for content nobody could see yet, and
 // loading their modules (with the other languages' catalogs) before it cost the web
-// process ~9 ms of CPU (WebKitGTK). Until they are there, `lower` is null and the
-// calls into them below do nothing: they render from the state once loaded.
+// process ~9 ms of CPU (WebKitGTK). Until they register (`js/sections.js`), rendering
+// them does nothing: they render from the state once loaded.
 let firstFrame = true;
-let lower = null;
+registerSection("user", { render: renderUser });
+registerSection("password", { render: renderPassword, reset: resetPassword });
+registerSection("organization", { render: renderOrganization, reset: resetOrganization });
 
 /** Loads, wires and renders the sections below the first screen, then reveals them. */
 async function loadLowerSections() {
@@ -47,7 +69,11 @@ async function loadLowerSections() {
   region.initRegion();
   notifications.initNotifications();
   sessions.initSessions({ reload: loadSessions });
-  lower = { email, phone, region, notifications, sessions };
+  registerSection("email", { render: email.renderEmail, reset: email.resetEmail });
+  registerSection("phone", { render: phone.renderPhone, reset: phone.resetPhone });
+  registerSection("region", { render: region.renderRegion, reset: region.resetRegion });
+  registerSection("notifications", { render: notifications.renderNotifications, reset: notifications.resetNotifications });
+  registerSection("sessions", { render: sessions.renderSessions, reset: sessions.resetSessions });
   if (retranslate) applyI18n();
   firstFrame = false;
   delete $("settings").dataset.firstFrame;
@@ -56,20 +82,14 @@ async function loadLowerSections() {
 
 function renderSettings() {
   renderHeader();
-  renderUser();
-  renderPassword();
   // The side nav's Organization link is in the first frame; the section (which also
   // sets the link) comes with the rest.
   if (firstFrame) {
+    renderSections(["user", "password"]);
     renderOrganizationLink();
     return;
   }
-  lower?.email.renderEmail();
-  lower?.phone.renderPhone();
-  lower?.region.renderRegion();
-  lower?.notifications.renderNotifications();
-  renderOrganization();
-  lower?.sessions.renderSessions();
+  renderSections();
 }
 
 /** The language to show: the account's, else the one detected from the OS. */
@@ -110,24 +130,12 @@ function showSignIn(options = {}) {
 
 let membersLoading = false;
 
-/** `{ sessions, syncedAt }`: what `list_sessions` answers and the `sessions` event carries. */
-function setSessions(payload) {
-  state.sessions = payload?.sessions ?? [];
-  state.sessionsError = null;
-}
-
-/** `{ members, syncedAt }`: what `list_members` answers and the `members` event carries. */
-function setMembers(payload) {
-  state.members = payload?.members ?? [];
-  state.membersError = null;
-}
-
 async function loadSessions() {
   try {
     setSessions(await call("list_sessions"));
   } catch (error) {
     if (isSignedOutError(error)) return toSignIn();
-    state.sessionsError = error;
+    setSessionsError(error);
   }
   notify("sessions");
 }
@@ -139,7 +147,7 @@ async function loadMembers() {
     setMembers(await call("list_members"));
   } catch (error) {
     if (isSignedOutError(error)) return toSignIn();
-    state.membersError = error;
+    setMembersError(error);
   } finally {
     membersLoading = false;
   }
@@ -161,10 +169,7 @@ async function backgroundSync() {
 // ---------------------------------------------------------------- sign-in / sign-out
 
 function onSignedIn(account) {
-  resetSession();
-  state.signedIn = true;
-  state.account = account;
-  if (account?.view?.balance) state.balance = { ...account.view.balance, syncedAt: account.syncedAt ?? null };
+  setSignedIn(account);
   showSettings();
   focusHeading($("page-title"));
   loadSessions();
@@ -172,13 +177,7 @@ function onSignedIn(account) {
 }
 
 function clearSettingsForms() {
-  resetPassword();
-  lower?.email.resetEmail();
-  lower?.phone.resetPhone();
-  lower?.region.resetRegion();
-  lower?.notifications.resetNotifications();
-  resetOrganization();
-  lower?.sessions.resetSessions();
+  resetSections();
   hideSyncAlert();
 }
 
@@ -186,9 +185,7 @@ function clearSettingsForms() {
 function toSignIn({ notice } = {}) {
   const email = view()?.email;
   const wasSignedIn = state.signedIn;
-  resetSession();
-  state.account = null;
-  state.balance = null;
+  setSignedOut();
   clearSettingsForms();
   // The sign-in screen stays in the language the user was just reading.
   showSignIn({ email, notice });
@@ -215,8 +212,7 @@ function onConflictOrRejection(fields, text) {
   forgetEdits(controlsFor(fields));
   setStatus(statusIdFor(fields), "error", text, { kind: "conflict" });
   showSyncAlert(text);
-  lower?.region.renderRegion();
-  lower?.notifications.renderNotifications();
+  renderSections(["region", "notifications"]);
 }
 
 subscribe((what, detail) => {
@@ -240,15 +236,14 @@ subscribe((what, detail) => {
       renderHeader();
       break;
     case "sessions":
-      lower?.sessions.renderSessions();
+      renderSection("sessions");
       break;
     case "members":
-      renderOrganization();
+      renderSection("organization");
       break;
     case "pending":
-      renderUser();
-      if (detail === "email") lower?.email.renderEmail();
-      else lower?.phone.renderPhone();
+      renderSection("user");
+      renderSection(detail === "email" ? "email" : "phone");
       break;
     default:
       break;
@@ -260,14 +255,8 @@ function registerEvents() {
     account(account) {
       if (state.signedIn) setAccount(account);
     },
-    sync(sync) {
-      state.sync = sync;
-      notify("sync");
-    },
-    balance(balance) {
-      state.balance = balance;
-      notify("balance");
-    },
+    sync: setSync,
+    balance: setBalance,
     conflict(payload) {
       if (state.signedIn) onConflictOrRejection(payload?.fields, conflictText(payload?.fields));
     },
@@ -290,60 +279,6 @@ function registerEvents() {
     },
   };
   return Promise.all(Object.entries(handlers).map(([name, fn]) => listen(name, fn).catch(() => null)));
-}
-
-// ---------------------------------------------------------------- page wiring
-
-function wireRevealButtons() {
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest("button.reveal");
-    if (!button) return;
-    const input = $(button.dataset.reveal);
-    const show = input.type === "password";
-    input.type = show ? "text" : "password";
-    button.setAttribute("aria-pressed", String(show));
-    button.dataset.i18n = show ? "common.hide" : "common.show";
-    button.textContent = t(button.dataset.i18n);
-  });
-}
-
-function wireNav() {
-  const links = [...document.querySelectorAll(".sidenav a")];
-  for (const link of links) {
-    link.addEventListener("click", (event) => {
-      const section = $(link.getAttribute("href").slice(1));
-      if (!section) return;
-      event.preventDefault();
-      for (const other of links) other.removeAttribute("aria-current");
-      link.setAttribute("aria-current", "true");
-      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-      section.scrollIntoView({ behavior: reduce ? "auto" : "smooth", block: "start" });
-      focusHeading(section.querySelector("h2"));
-    });
-  }
-  // In-page links elsewhere (role note, "add a phone number") focus their target too.
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest('a[href^="#"]:not(.sidenav a):not(.skip-link)');
-    if (!link) return;
-    const section = $(link.getAttribute("href").slice(1));
-    if (!section) return;
-    event.preventDefault();
-    section.scrollIntoView({ block: "start" });
-    focusHeading(section.querySelector("h2"));
-  });
-}
-
-function wireShortcuts() {
-  window.addEventListener(
-    "keydown",
-    (event) => {
-      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "w") {
-        event.preventDefault();
-        call("close_window").catch(() => {});
-      }
-    },
-    true,
-  );
 }
 
 /** Resolves once the first render is on screen (two animation frames later), after
@@ -383,9 +318,7 @@ function takeEmbeddedState() {
 }
 
 async function boot() {
-  wireShortcuts();
-  wireRevealButtons();
-  wireNav();
+  initNav();
   initHeader({ onSignOut: signOut });
   initSignIn({ onSignedIn });
   initPassword({ onPasswordChanged: loadSessions });
@@ -395,16 +328,10 @@ async function boot() {
   const [app, reference] = await Promise.allSettled(
     embedded ? [embedded.appState, embedded.reference] : [call("app_state"), call("reference_data")],
   );
-  if (reference.status === "fulfilled") state.reference = reference.value;
+  if (reference.status === "fulfilled") setReference(reference.value);
   let bootError = null;
   if (app.status === "fulfilled") {
-    const s = app.value ?? {};
-    state.server = s.server ?? "";
-    state.sync = s.sync ?? null;
-    state.detected = s.detected ?? null;
-    state.account = s.account ?? null;
-    if (s.account?.view?.balance) state.balance = { ...s.account.view.balance, syncedAt: s.account.syncedAt ?? null };
-    state.signedIn = Boolean(s.signedIn && s.account);
+    setAppState(app.value);
   } else {
     bootError = app.reason;
   }
@@ -417,7 +344,7 @@ async function boot() {
   } else {
     const email = state.account?.view?.email;
     applyAccountLocale();
-    state.account = null;
+    forgetAccount();
     showSignIn({ email, error: bootError });
     focusSignIn();
   }
@@ -439,10 +366,7 @@ async function catchUp() {
   } catch {
     return;
   }
-  if (s?.sync) {
-    state.sync = s.sync;
-    notify("sync");
-  }
+  if (s?.sync) setSync(s.sync);
   if (!state.signedIn) return;
   if (!s?.signedIn || !s.account) return toSignIn({ notice: t("signin.sessionEnded") });
   setAccount(s.account);

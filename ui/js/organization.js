@@ -6,7 +6,7 @@ import { $, el, setStatus, withBusy } from "./dom.js";
 import { errorText } from "./errors.js";
 import { collator, roleName } from "./format.js";
 import { t } from "./i18n.js";
-import { canManageRoles, canViewMembers, notify, setAccount, state, view } from "./store.js";
+import { canManageRoles, canViewMembers, notify, replaceMember, setAccount, state, view } from "./store.js";
 
 const ROLES = ["owner", "admin", "billing", "member"];
 
@@ -106,7 +106,7 @@ async function saveRole(row) {
   await withBusy(button, async () => {
     try {
       const updated = await call("change_role", { userId, role });
-      state.members = state.members.map((m) => (m.userId === updated.userId ? updated : m));
+      replaceMember(updated);
       notify("members");
       setStatus("org-status", "ok", t("org.roleChanged", { name: updated.name, role: roleName(updated.role) }));
       if (updated.userId === view()?.id) {

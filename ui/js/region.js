@@ -5,7 +5,7 @@ import { $, el, showPending, showValue, trackEdits, setStatus, setFieldError, cl
 import { collator, countryName, languageName, nowIn, ownLanguageName, zoneLabel, zoneOffset } from "./format.js";
 import { SUPPORTED, language, t, tn } from "./i18n.js";
 import { savePreferences } from "./prefs.js";
-import { state, view } from "./store.js";
+import { dismissDetected, state, view } from "./store.js";
 
 let languageKey = "";
 let countryKey = "";
@@ -188,12 +188,12 @@ export function initRegion() {
       controls: controls(),
     });
     if (!saved) return;
-    state.detectedDismissed = true;
+    dismissDetected();
     renderRegion();
     $("pref-language").focus();
   });
   $("region-dismiss-detected").addEventListener("click", () => {
-    state.detectedDismissed = true;
+    dismissDetected();
     renderRegion();
     $("pref-language").focus();
   });

@@ -5,7 +5,7 @@ import { $, el, setStatus, withBusy } from "./dom.js";
 import { errorText } from "./errors.js";
 import { dateTime, moment } from "./format.js";
 import { t, tn } from "./i18n.js";
-import { notify, state } from "./store.js";
+import { dropSessions, notify, state } from "./store.js";
 
 function sorted(sessions) {
   return [...sessions].sort(
@@ -69,8 +69,7 @@ async function revoke(item) {
     try {
       await call("revoke_session", { id });
       const next = item.nextElementSibling ?? item.previousElementSibling;
-      state.sessions = (state.sessions ?? []).filter((s) => s.id !== id);
-      notify("sessions");
+      dropSessions((s) => s.id !== id);
       setStatus("sessions-status", "ok", t("sessions.revoked", { device: session?.deviceName || t("sessions.unknownDevice") }));
       const target = next && $("sessions-list").querySelector(`[data-session-id="${CSS.escape(next.dataset.sessionId)}"] button`);
       (target ?? $("sessions-revoke-others")).focus();
@@ -91,8 +90,7 @@ export function initSessions({ reload }) {
     await withBusy($("sessions-revoke-others"), async () => {
       try {
         const { revoked } = await call("revoke_other_sessions");
-        if (state.sessions) state.sessions = state.sessions.filter((s) => s.current);
-        notify("sessions");
+        dropSessions((s) => s.current);
         setStatus(
           "sessions-status",
           "ok",

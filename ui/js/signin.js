@@ -4,7 +4,7 @@ import { call } from "./api.js";
 import { $, clearErrorsOnInput, clearFieldErrors, setFieldError, setStatus, withBusy } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
-import { state } from "./store.js";
+import { setServer, state } from "./store.js";
 
 const looksLikeEmail = (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
 
@@ -82,7 +82,7 @@ export function initSignIn({ onSignedIn }) {
     await withBusy($("signin-submit"), async () => {
       try {
         const account = await call("sign_in", { server, email, password });
-        state.server = server;
+        setServer(server);
         passwordInput.value = "";
         onSignedIn(account);
       } catch (error) {

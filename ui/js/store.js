@@ -1,5 +1,6 @@
-// The window's state and a tiny publish/subscribe: sections change state through these
-// functions and app.js re-renders what changed.
+// The window's state and a tiny publish/subscribe. State is written only through the
+// functions of this module (the other modules read `state`); app.js re-renders what
+// changed.
 
 export const state = {
   /** Server address from app_state (prefills the sign-in form). */
@@ -105,4 +106,93 @@ export function resetSession() {
   state.membersError = null;
   state.pendingOverride = { email: undefined, phone: undefined };
   state.detectedDismissed = false;
+}
+
+/** The balance an Account carries, with when it was synced. */
+function balanceOf(account) {
+  return account?.view?.balance ? { ...account.view.balance, syncedAt: account.syncedAt ?? null } : null;
+}
+
+/** What `app_state` answered at start: the server, sync state, OS defaults, cached account. */
+export function setAppState(s) {
+  state.server = s?.server ?? "";
+  state.sync = s?.sync ?? null;
+  state.detected = s?.detected ?? null;
+  state.account = s?.account ?? null;
+  state.balance = balanceOf(s?.account) ?? state.balance;
+  state.signedIn = Boolean(s?.signedIn && s?.account);
+}
+
+export function setReference(reference) {
+  state.reference = reference;
+}
+
+export function setServer(server) {
+  state.server = server;
+}
+
+/** A sign-in succeeded: a fresh session for `account`. */
+export function setSignedIn(account) {
+  resetSession();
+  state.signedIn = true;
+  state.account = account;
+  state.balance = balanceOf(account) ?? state.balance;
+}
+
+/** Signed out (or the session ended): nothing of the account stays. */
+export function setSignedOut() {
+  resetSession();
+  state.account = null;
+  state.balance = null;
+}
+
+/** The cached account of a signed-out start (read for its language, then dropped). */
+export function forgetAccount() {
+  state.account = null;
+}
+
+export function setSync(sync) {
+  state.sync = sync;
+  notify("sync");
+}
+
+export function setBalance(balance) {
+  state.balance = balance;
+  notify("balance");
+}
+
+/** `{ sessions, syncedAt }`: what `list_sessions` answers and the `sessions` event carries. */
+export function setSessions(payload) {
+  state.sessions = payload?.sessions ?? [];
+  state.sessionsError = null;
+}
+
+export function setSessionsError(error) {
+  state.sessionsError = error;
+}
+
+/** Drops sessions from the list (after revoking them) and re-renders it. */
+export function dropSessions(keep) {
+  if (state.sessions) state.sessions = state.sessions.filter(keep);
+  notify("sessions");
+}
+
+/** `{ members, syncedAt }`: what `list_members` answers and the `members` event carries. */
+export function setMembers(payload) {
+  state.members = payload?.members ?? [];
+  state.membersError = null;
+}
+
+export function setMembersError(error) {
+  state.membersError = error;
+}
+
+/** One member as the server now has it (after a role change). */
+export function replaceMember(updated) {
+  if (state.members) state.members = state.members.map((m) => (m.userId === updated.userId ? updated : m));
+}
+
+/** The user dismissed the detected-region offer for this run. */
+export function dismissDetected() {
+  state.detectedDismissed = true;
 }
