@@ -152,6 +152,60 @@ async fn sign_in(d: &Desktop, email: &str, password: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// A sign-in waiting on a server that never answers holds no lock the other commands
+/// need: `app_state` answers at once meanwhile (it used to wait for the sign-in's
+/// network call). The silent server then hangs up, and the sign-in fails as offline.
+async fn other_commands_answer_while_a_sign_in_waits_on_its_server(
+    d: &Desktop,
+) -> anyhow::Result<()> {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = format!("http://{}", silent.local_addr()?);
+    let (accepted_tx, accepted) = std::sync::mpsc::channel();
+    let (hang_up, hung_up) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        // Accept and hold the connection without a word, until told to hang up.
+        if let Ok((connection, _)) = silent.accept() {
+            let _ = accepted_tx.send(());
+            let _ = hung_up.recv_timeout(Duration::from_secs(60));
+            drop(connection);
+        }
+    });
+    d.fill("#signin-server", &address).await?;
+    d.fill("#signin-email", OWNER).await?;
+    d.fill("#signin-password", DEMO_PASSWORD).await?;
+    d.click("#signin-submit").await?;
+    accepted
+        .recv_timeout(Duration::from_secs(10))
+        .context("the sign-in reached the silent server")?;
+    let waited_ms = d
+        .client()?
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const started = performance.now();
+             window.__TAURI__.core.invoke('app_state')
+               .then(() => done(performance.now() - started), () => done(-1));",
+            vec![],
+        )
+        .await
+        .context("app_state during the sign-in")?
+        .as_f64()
+        .unwrap_or(-1.0);
+    ensure!(
+        (0.0..2_000.0).contains(&waited_ms),
+        "app_state took {waited_ms} ms while a sign-in waited on its server"
+    );
+    let _ = hang_up.send(());
+    let _ = holder.join();
+    d.wait_js(
+        "the sign-in to the silent server to give up",
+        "return document.getElementById('signin-submit').getAttribute('aria-busy') !== 'true' \
+         && document.getElementById('signin-error').dataset.state === 'error'",
+        Duration::from_secs(30),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn sign_out(d: &Desktop) -> anyhow::Result<()> {
     d.click("#signout").await?;
     d.el("#signin-email")
@@ -286,6 +340,8 @@ async fn account_password_email_and_phone() {
             d.value("#signin-server").await? == server.base,
             "the sign-in screen offers ACCOUNT_SETTINGS_SERVER"
         );
+        other_commands_answer_while_a_sign_in_waits_on_its_server(d).await?;
+        d.fill("#signin-server", &server.base).await?;
         sign_in(d, OWNER, DEMO_PASSWORD).await?;
         d.wait_text("#page-title", "show the English title", |t| {
             t == catalog_text("en", "app.title").unwrap_or_default()
