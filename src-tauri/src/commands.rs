@@ -5,10 +5,9 @@
 //! command is also listed in `commands.list` (permissions) and granted in
 //! `capabilities/main.json`.
 
-use account_model::dto::{MemberView, PendingChangeView, RevokedView};
+use account_model::dto::{LowBalanceUpdate, MemberView, PendingChangeView, RevokedView};
 use account_model::{
-    ChangeKind, Country, ErrorCode, Language, NewContact, ParseError, Role, Strength, Threshold,
-    TimeZone,
+    ChangeKind, ErrorCode, NewContact, ParseError, PrefChange, PrefInput, Role, Strength,
 };
 use desktop_core::PreferencesEdit;
 use secrecy::SecretString;
@@ -57,16 +56,8 @@ pub async fn refresh(desktop: State<'_, Desktop>) -> UiResult<AccountPayload> {
     Ok(desktop.engine().await.refresh().await?.into())
 }
 
-/// `lowBalance` of an edit.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LowBalanceEdit {
-    enabled: Option<bool>,
-    threshold_minor: Option<i64>,
-    channels: Option<Vec<String>>,
-}
-
-/// The `edit` argument of `update_preferences`: any of the fields, as the UI sends them.
+/// The `edit` argument of `update_preferences`: any of the fields, as the UI sends them
+/// (the HTTP request's fields without `baseVersion`: the engine knows the version).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EditArgs {
@@ -75,46 +66,28 @@ pub struct EditArgs {
     time_zone: Option<String>,
     contact_imports: Option<Vec<String>>,
     billing: Option<Vec<String>>,
-    low_balance: Option<LowBalanceEdit>,
+    low_balance: Option<LowBalanceUpdate>,
 }
 
 impl EditArgs {
-    /// Parses every field; the first bad one is refused with its own code.
+    /// Parses every field with the model's one parser (the server's too); the first bad
+    /// one is refused with its own code.
     pub fn parse(self) -> Result<PreferencesEdit, ParseError> {
-        let mut edit = PreferencesEdit::new();
-        if let Some(l) = self.language {
-            edit = edit.language(Language::parse(&l)?);
-        }
-        if let Some(c) = self.country {
-            edit = edit.country(Country::parse(&c)?);
-        }
-        if let Some(t) = self.time_zone {
-            edit = edit.time_zone(TimeZone::parse(&t)?);
-        }
-        if let Some(c) = self.contact_imports {
-            edit = edit.contact_imports(&c)?;
-        }
-        if let Some(c) = self.billing {
-            edit = edit.billing(&c)?;
-        }
-        if let Some(low) = self.low_balance {
-            if let Some(enabled) = low.enabled {
-                edit = edit.low_balance_enabled(enabled);
-            }
-            if let Some(minor) = low.threshold_minor {
-                edit = edit.low_balance_threshold(Threshold::parse(minor)?);
-            }
-            if let Some(c) = low.channels {
-                edit = edit.low_balance_channels(&c)?;
-            }
-        }
-        if edit.is_empty() {
+        let changes = PrefChange::parse_all(&PrefInput {
+            language: self.language.as_deref(),
+            country: self.country.as_deref(),
+            time_zone: self.time_zone.as_deref(),
+            contact_imports: self.contact_imports.as_deref(),
+            billing: self.billing.as_deref(),
+            low_balance: self.low_balance.as_ref(),
+        })?;
+        if changes.is_empty() {
             return Err(ParseError::new(
                 ErrorCode::InvalidRequest,
                 "the edit changes nothing",
             ));
         }
-        Ok(edit)
+        Ok(PreferencesEdit::from_changes(changes))
     }
 }
 

@@ -24,6 +24,6 @@ pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};
 pub use password::{Owner, Password, Strength};
 pub use phone::{PhoneNumber, preload_metadata as preload_phone_metadata};
-pub use preferences::{PrefChange, PrefField, PreferencesUpdate};
+pub use preferences::{PrefChange, PrefField, PrefInput, PreferencesUpdate};
 pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
 pub use role::{Permission, Role};

@@ -12,9 +12,9 @@
 //! a phone number before SMS) is the server's rule, asked through
 //! [`PrefChange::needs_billing_permission`] and [`PrefChange::chooses_sms`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::dto::{RegionDefaults, UpdatePreferencesRequest};
+use crate::dto::{AccountView, LowBalanceUpdate, RegionDefaults, UpdatePreferencesRequest};
 use crate::error::{ErrorCode, ParseError};
 use crate::locale::{Country, Language, TimeZone};
 use crate::prefs::{Channel, Channels, NoticeKind, Threshold};
@@ -144,6 +144,109 @@ impl PrefChange {
     }
 }
 
+impl PrefChange {
+    /// Shows the change in `view`, as the server's account view will once it applies it
+    /// (the desktop's offline view; billing fields exist only where the view has them).
+    pub fn apply_to(&self, view: &mut AccountView) {
+        let n = &mut view.notifications;
+        match self {
+            Self::Language(l) => {
+                view.language = *l;
+                view.region_configured = true;
+            }
+            Self::Country(c) => {
+                view.country = Some(*c);
+                view.region_configured = true;
+            }
+            Self::TimeZone(t) => {
+                view.time_zone = *t;
+                view.region_configured = true;
+            }
+            Self::ContactImports(c) => n.contact_imports = c.to_vec(),
+            Self::Billing(c) => {
+                if let Some(b) = n.billing.as_mut() {
+                    *b = c.to_vec();
+                }
+            }
+            Self::LowBalanceEnabled(e) => {
+                if let Some(lb) = n.low_balance.as_mut() {
+                    lb.enabled = *e;
+                }
+            }
+            Self::LowBalanceThreshold(t) => {
+                if let Some(lb) = n.low_balance.as_mut() {
+                    lb.threshold_minor = t.minor();
+                }
+            }
+            Self::LowBalanceChannels(c) => {
+                if let Some(lb) = n.low_balance.as_mut() {
+                    lb.channels = c.to_vec();
+                }
+            }
+        }
+    }
+}
+
+/// One change as `{"field": "<wire name>", "value": …}`: the form the desktop keeps an
+/// offline edit in (the same since its first release, so a queue written by an older
+/// app is read). Reading checks the value again (a damaged queue entry is an error, not
+/// a value the product does not allow).
+impl Serialize for PrefChange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("PrefChange", 2)?;
+        out.serialize_field("field", &self.field())?;
+        match self {
+            Self::Language(v) => out.serialize_field("value", v)?,
+            Self::Country(v) => out.serialize_field("value", v)?,
+            Self::TimeZone(v) => out.serialize_field("value", v)?,
+            Self::ContactImports(v) | Self::Billing(v) | Self::LowBalanceChannels(v) => {
+                out.serialize_field("value", v)?
+            }
+            Self::LowBalanceEnabled(v) => out.serialize_field("value", v)?,
+            Self::LowBalanceThreshold(v) => out.serialize_field("value", v)?,
+        }
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PrefChange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            field: PrefField,
+            value: serde_json::Value,
+        }
+        fn value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+            serde_json::from_value(v).map_err(|e| e.to_string())
+        }
+        fn channels(kind: NoticeKind, v: serde_json::Value) -> Result<Channels, String> {
+            let names: Vec<String> = value(v)?;
+            Channels::parse(kind, &names).map_err(|e| e.message)
+        }
+        let Stored { field, value: v } = Stored::deserialize(d)?;
+        let change = match field {
+            PrefField::Language => value(v).map(Self::Language),
+            PrefField::Country => value(v).map(Self::Country),
+            PrefField::TimeZone => value(v).map(Self::TimeZone),
+            PrefField::ContactImports => {
+                channels(NoticeKind::ContactImports, v).map(Self::ContactImports)
+            }
+            PrefField::Billing => channels(NoticeKind::Billing, v).map(Self::Billing),
+            PrefField::LowBalanceEnabled => value(v).map(Self::LowBalanceEnabled),
+            PrefField::LowBalanceThreshold => value::<i64>(v).and_then(|minor| {
+                Threshold::parse(minor)
+                    .map(Self::LowBalanceThreshold)
+                    .map_err(|e| e.message)
+            }),
+            PrefField::LowBalanceChannels => {
+                channels(NoticeKind::LowBalance, v).map(Self::LowBalanceChannels)
+            }
+        };
+        change.map_err(|e| serde::de::Error::custom(format!("{}: {e}", field.name())))
+    }
+}
+
 /// A checked preferences update: the version it was based on and at least one change,
 /// each field at most once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,10 +269,53 @@ impl PreferencesUpdate {
     }
 }
 
-fn channels(kind: NoticeKind, list: &Option<Vec<String>>) -> Result<Option<Channels>, ParseError> {
-    list.as_deref()
-        .map(|l| Channels::parse(kind, l))
-        .transpose()
+/// The fields of an update as a client sent them: the HTTP request's
+/// ([`UpdatePreferencesRequest`]) and the desktop's `update_preferences` command's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrefInput<'a> {
+    pub language: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    pub contact_imports: Option<&'a [String]>,
+    pub billing: Option<&'a [String]>,
+    pub low_balance: Option<&'a LowBalanceUpdate>,
+}
+
+impl PrefChange {
+    /// The changes `input` names, in page order, each value checked: the one parser of
+    /// both edges. The first bad value is refused with its own code.
+    pub fn parse_all(input: &PrefInput<'_>) -> Result<Vec<PrefChange>, ParseError> {
+        let channels =
+            |kind, list: Option<&[String]>| list.map(|l| Channels::parse(kind, l)).transpose();
+        let mut changes = Vec::new();
+        if let Some(l) = input.language {
+            changes.push(Self::Language(Language::parse(l)?));
+        }
+        if let Some(c) = input.country {
+            changes.push(Self::Country(Country::parse(c)?));
+        }
+        if let Some(t) = input.time_zone {
+            changes.push(Self::TimeZone(TimeZone::parse(t)?));
+        }
+        if let Some(set) = channels(NoticeKind::ContactImports, input.contact_imports)? {
+            changes.push(Self::ContactImports(set));
+        }
+        if let Some(set) = channels(NoticeKind::Billing, input.billing)? {
+            changes.push(Self::Billing(set));
+        }
+        if let Some(low) = input.low_balance {
+            if let Some(enabled) = low.enabled {
+                changes.push(Self::LowBalanceEnabled(enabled));
+            }
+            if let Some(minor) = low.threshold_minor {
+                changes.push(Self::LowBalanceThreshold(Threshold::parse(minor)?));
+            }
+            if let Some(set) = channels(NoticeKind::LowBalance, low.channels.as_deref())? {
+                changes.push(Self::LowBalanceChannels(set));
+            }
+        }
+        Ok(changes)
+    }
 }
 
 impl TryFrom<&UpdatePreferencesRequest> for PreferencesUpdate {
@@ -184,33 +330,14 @@ impl TryFrom<&UpdatePreferencesRequest> for PreferencesUpdate {
                 "baseVersion must be a version the server sent (1 or more)",
             ));
         }
-        let mut changes = Vec::new();
-        if let Some(l) = &r.language {
-            changes.push(PrefChange::Language(Language::parse(l)?));
-        }
-        if let Some(c) = &r.country {
-            changes.push(PrefChange::Country(Country::parse(c)?));
-        }
-        if let Some(t) = &r.time_zone {
-            changes.push(PrefChange::TimeZone(TimeZone::parse(t)?));
-        }
-        if let Some(set) = channels(NoticeKind::ContactImports, &r.contact_imports)? {
-            changes.push(PrefChange::ContactImports(set));
-        }
-        if let Some(set) = channels(NoticeKind::Billing, &r.billing)? {
-            changes.push(PrefChange::Billing(set));
-        }
-        if let Some(low) = &r.low_balance {
-            if let Some(enabled) = low.enabled {
-                changes.push(PrefChange::LowBalanceEnabled(enabled));
-            }
-            if let Some(minor) = low.threshold_minor {
-                changes.push(PrefChange::LowBalanceThreshold(Threshold::parse(minor)?));
-            }
-            if let Some(set) = channels(NoticeKind::LowBalance, &low.channels)? {
-                changes.push(PrefChange::LowBalanceChannels(set));
-            }
-        }
+        let changes = PrefChange::parse_all(&PrefInput {
+            language: r.language.as_deref(),
+            country: r.country.as_deref(),
+            time_zone: r.time_zone.as_deref(),
+            contact_imports: r.contact_imports.as_deref(),
+            billing: r.billing.as_deref(),
+            low_balance: r.low_balance.as_ref(),
+        })?;
         if changes.is_empty() {
             return Err(ParseError::new(
                 ErrorCode::InvalidRequest,
@@ -244,6 +371,41 @@ impl RegionDefaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_keeps_the_stored_form_of_the_desktops_queue_and_checks_it_when_read() {
+        // What the desktop's queue has held since its first release, one per field.
+        let stored = [
+            r#"{"field":"language","value":"es"}"#,
+            r#"{"field":"country","value":"ES"}"#,
+            r#"{"field":"timeZone","value":"Europe/Madrid"}"#,
+            r#"{"field":"contactImports","value":["email","sms"]}"#,
+            r#"{"field":"billing","value":[]}"#,
+            r#"{"field":"lowBalance.enabled","value":true}"#,
+            r#"{"field":"lowBalance.thresholdMinor","value":2000}"#,
+            r#"{"field":"lowBalance.channels","value":["email","desktop"]}"#,
+        ];
+        let mut fields = Vec::new();
+        for text in stored {
+            let change: PrefChange = serde_json::from_str(text).expect(text);
+            fields.push(change.field());
+            let again: serde_json::Value = serde_json::to_value(&change).expect("json");
+            let original: serde_json::Value = serde_json::from_str(text).expect("json");
+            assert_eq!(again, original, "{text}");
+        }
+        assert_eq!(fields, PrefField::ALL);
+        for damaged in [
+            r#"{"field":"language","value":"xx"}"#,
+            r#"{"field":"contactImports","value":["desktop"]}"#,
+            r#"{"field":"lowBalance.thresholdMinor","value":-5}"#,
+            r#"{"field":"colour","value":"blue"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<PrefChange>(damaged).is_err(),
+                "{damaged}"
+            );
+        }
+    }
     use crate::dto::LowBalanceUpdate;
 
     #[test]

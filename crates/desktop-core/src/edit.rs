@@ -1,114 +1,24 @@
 //! Edits that may be made offline: language and region, notification preferences, and
 //! the low-balance alert.
 //!
-//! An edit is a set of field writes ([`Pref`]), each named exactly as the server names
-//! it in a `version_conflict` (`language`, `lowBalance.thresholdMinor`, …), so a conflict
-//! drops precisely the fields the server lists. Values are domain types (parse, don't
+//! An edit is a set of field writes ([`Pref`], the model's `PrefChange`), each named
+//! exactly as the server names it in a `version_conflict` (`language`,
+//! `lowBalance.thresholdMinor`, …: `PrefField`), so a conflict drops precisely the fields
+//! the server lists. Values are domain types (parse, don't
 //! validate): a [`PreferencesEdit`] cannot hold a language the product does not have or
 //! a channel a notice does not allow.
 
 use std::collections::BTreeMap;
 
-use account_model::dto::{AccountView, LowBalanceUpdate, UpdatePreferencesRequest};
+use account_model::dto::{LowBalanceUpdate, UpdatePreferencesRequest};
 use account_model::{
-    Channel, Channels, Country, Language, NoticeKind, ParseError, PrefField, Threshold, TimeZone,
+    Channels, Country, Language, NoticeKind, ParseError, PrefField, Threshold, TimeZone,
 };
-use serde::{Deserialize, Serialize};
 
-/// One field write. The serde names are the server's field names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "field", content = "value")]
-pub enum Pref {
-    #[serde(rename = "language")]
-    Language(Language),
-    #[serde(rename = "country")]
-    Country(Country),
-    #[serde(rename = "timeZone")]
-    TimeZone(TimeZone),
-    #[serde(rename = "contactImports")]
-    ContactImports(Vec<Channel>),
-    #[serde(rename = "billing")]
-    Billing(Vec<Channel>),
-    #[serde(rename = "lowBalance.enabled")]
-    LowBalanceEnabled(bool),
-    /// Minor units; built only from a [`Threshold`].
-    #[serde(rename = "lowBalance.thresholdMinor")]
-    LowBalanceThreshold(i64),
-    #[serde(rename = "lowBalance.channels")]
-    LowBalanceChannels(Vec<Channel>),
-}
-
-impl Pref {
-    /// The field it writes (its serde name is the field's wire name).
-    pub fn field(&self) -> PrefField {
-        match self {
-            Self::Language(_) => PrefField::Language,
-            Self::Country(_) => PrefField::Country,
-            Self::TimeZone(_) => PrefField::TimeZone,
-            Self::ContactImports(_) => PrefField::ContactImports,
-            Self::Billing(_) => PrefField::Billing,
-            Self::LowBalanceEnabled(_) => PrefField::LowBalanceEnabled,
-            Self::LowBalanceThreshold(_) => PrefField::LowBalanceThreshold,
-            Self::LowBalanceChannels(_) => PrefField::LowBalanceChannels,
-        }
-    }
-
-    /// Billing notices and the low-balance alert exist only for users with billing
-    /// permission.
-    pub fn needs_billing_permission(&self) -> bool {
-        self.field().needs_billing_permission()
-    }
-
-    /// True when the write chooses SMS, which needs a phone number on the account.
-    pub fn chooses_sms(&self) -> bool {
-        match self {
-            Self::ContactImports(c) | Self::Billing(c) | Self::LowBalanceChannels(c) => {
-                c.contains(&Channel::Sms)
-            }
-            _ => false,
-        }
-    }
-
-    /// Shows the write in `view`, as the server would once it applies it.
-    pub fn apply_to(&self, view: &mut AccountView) {
-        let n = &mut view.notifications;
-        match self {
-            Self::Language(l) => {
-                view.language = *l;
-                view.region_configured = true;
-            }
-            Self::Country(c) => {
-                view.country = Some(*c);
-                view.region_configured = true;
-            }
-            Self::TimeZone(t) => {
-                view.time_zone = *t;
-                view.region_configured = true;
-            }
-            Self::ContactImports(c) => n.contact_imports = c.clone(),
-            Self::Billing(c) => {
-                if let Some(b) = n.billing.as_mut() {
-                    *b = c.clone();
-                }
-            }
-            Self::LowBalanceEnabled(e) => {
-                if let Some(lb) = n.low_balance.as_mut() {
-                    lb.enabled = *e;
-                }
-            }
-            Self::LowBalanceThreshold(t) => {
-                if let Some(lb) = n.low_balance.as_mut() {
-                    lb.threshold_minor = *t;
-                }
-            }
-            Self::LowBalanceChannels(c) => {
-                if let Some(lb) = n.low_balance.as_mut() {
-                    lb.channels = c.clone();
-                }
-            }
-        }
-    }
-}
+/// One field write: the model's [`PrefChange`] (its field, its checked value, and
+/// what it needs of the account). Queued in its `{field, value}` form, the same since
+/// the first release.
+pub use account_model::PrefChange as Pref;
 
 /// The wire request for `prefs`, made against `base_version`.
 pub(crate) fn request<'a>(
@@ -119,7 +29,7 @@ pub(crate) fn request<'a>(
         base_version,
         ..UpdatePreferencesRequest::default()
     };
-    let names = |c: &[Channel]| c.iter().map(|c| c.as_str().to_owned()).collect();
+    let names = |c: &Channels| c.to_vec().iter().map(|c| c.as_str().to_owned()).collect();
     for pref in prefs {
         match pref {
             Pref::Language(l) => r.language = Some(l.as_str().to_owned()),
@@ -128,7 +38,7 @@ pub(crate) fn request<'a>(
             Pref::ContactImports(c) => r.contact_imports = Some(names(c)),
             Pref::Billing(c) => r.billing = Some(names(c)),
             Pref::LowBalanceEnabled(e) => low(&mut r).enabled = Some(*e),
-            Pref::LowBalanceThreshold(t) => low(&mut r).threshold_minor = Some(*t),
+            Pref::LowBalanceThreshold(t) => low(&mut r).threshold_minor = Some(t.minor()),
             Pref::LowBalanceChannels(c) => low(&mut r).channels = Some(names(c)),
         }
     }
@@ -171,13 +81,13 @@ impl PreferencesEdit {
     /// Channels for contact-import updates (`email`, `sms`); empty: don't notify.
     pub fn contact_imports<S: AsRef<str>>(self, channels: &[S]) -> Result<Self, ParseError> {
         let set = Channels::parse(NoticeKind::ContactImports, channels)?;
-        Ok(self.with(Pref::ContactImports(set.to_vec())))
+        Ok(self.with(Pref::ContactImports(set)))
     }
 
     /// Channels for billing notices (`email`, `sms`).
     pub fn billing<S: AsRef<str>>(self, channels: &[S]) -> Result<Self, ParseError> {
         let set = Channels::parse(NoticeKind::Billing, channels)?;
-        Ok(self.with(Pref::Billing(set.to_vec())))
+        Ok(self.with(Pref::Billing(set)))
     }
 
     pub fn low_balance_enabled(self, enabled: bool) -> Self {
@@ -185,13 +95,18 @@ impl PreferencesEdit {
     }
 
     pub fn low_balance_threshold(self, threshold: Threshold) -> Self {
-        self.with(Pref::LowBalanceThreshold(threshold.minor()))
+        self.with(Pref::LowBalanceThreshold(threshold))
     }
 
     /// Channels for the low-balance alert (`email`, `sms`, `desktop`).
     pub fn low_balance_channels<S: AsRef<str>>(self, channels: &[S]) -> Result<Self, ParseError> {
         let set = Channels::parse(NoticeKind::LowBalance, channels)?;
-        Ok(self.with(Pref::LowBalanceChannels(set.to_vec())))
+        Ok(self.with(Pref::LowBalanceChannels(set)))
+    }
+
+    /// An edit of already-checked changes (a later one of a field replaces an earlier).
+    pub fn from_changes(changes: impl IntoIterator<Item = Pref>) -> Self {
+        changes.into_iter().fold(Self::new(), Self::with)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -246,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_pref_is_stored_under_the_servers_field_name_and_reads_back() {
-        let pref = Pref::LowBalanceThreshold(2_000);
+        let pref = Pref::LowBalanceThreshold(Threshold::parse(2_000).expect("threshold"));
 
         let json = serde_json::to_value(&pref).expect("json");
         let back: Pref = serde_json::from_value(json.clone()).expect("back");

@@ -239,7 +239,9 @@ async fn a_field_changed_elsewhere_keeps_the_server_value_is_reported_and_the_ot
     assert_eq!(report.conflicts.len(), 1);
     assert_eq!(
         report.conflicts[0].discarded,
-        vec![Pref::LowBalanceThreshold(100)]
+        vec![Pref::LowBalanceThreshold(
+            Threshold::parse(100).expect("threshold")
+        )]
     );
     assert_eq!(report.pending, 0);
     let low = on_server
@@ -253,7 +255,10 @@ async fn a_field_changed_elsewhere_keeps_the_server_value_is_reported_and_the_ot
     let mut reported = false;
     while let Ok(change) = changes.try_recv() {
         if let Change::Conflict(c) = change {
-            reported = c.discarded == vec![Pref::LowBalanceThreshold(100)];
+            reported = c.discarded
+                == vec![Pref::LowBalanceThreshold(
+                    Threshold::parse(100).expect("threshold"),
+                )];
         }
     }
     assert!(reported, "subscribers hear about the conflict");
