@@ -11,7 +11,8 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.88
 
-.PHONY: run run-cluster test deps check lint openapi screenshots server app deb clean-data help bench lower-balance
+.PHONY: run run-cluster test deps check lint openapi screenshots server app deb clean-data help bench lower-balance \
+  windows windows-toolchain windows-test
 
 help:
 	@echo "make run    start the backend on SQLite with the demo organization and open the app"
@@ -20,6 +21,8 @@ help:
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
 	@echo "make screenshots  renew docs/screenshots/ from the desktop journeys (UPDATE_SCREENSHOTS=1)"
 	@echo "make deb   build the Debian package of the app"
+	@echo "make windows  cross-build the app, the server and the test programs for Windows (x86_64)"
+	@echo "make windows-test  the Windows tests alone, under Wine (make test runs them too)"
 	@echo "make bench  print the benchmarks (push latency, throughput, sign-in; the app vs a minimal Tauri window)"
 	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
 
@@ -187,14 +190,58 @@ lint: deps
 PG_TEST_PORT ?= 55432
 PG_TEST_DIR ?= /tmp/account-settings-pg-$(PG_TEST_PORT)
 
-# The last lines printed are cargo test's summaries. The tests run inside a fresh kernel
-# session keyring (`keyctl session -`) so the OS-keyring tests work headless.
-test: lint
+# Windows, cross-built here for x86_64-pc-windows-gnu and tested under Wine (README,
+# "Windows"). tests/windows/toolchain.sh installs the compiler (Debian trixie's rustc-web,
+# run in place), mingw-w64 and Wine into WIN_DIR, outside the clone, where the Windows
+# target folder lives too: only the first run pays. rustup cannot download the Windows
+# std here, so cargo builds it from source (-Zbuild-std, hence RUSTC_BOOTSTRAP).
+WIN_DIR ?= $(if $(shell [ -w /var/cache ] && echo y),/var/cache/account-settings/windows,$(CURDIR)/target-windows)
+WIN_TARGET := x86_64-pc-windows-gnu
+WIN_ENV := RUSTC=$(WIN_DIR)/bin/rustc RUSTDOC=$(WIN_DIR)/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_DIR=$(WIN_DIR)/target \
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+  CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=/usr/lib/wine/wine64 \
+  CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++ \
+  AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar \
+  WINEPREFIX=$(WIN_DIR)/wineprefix WINEARCH=win64 WINEDEBUG=-all
+WIN_CARGO := env $(WIN_ENV) cargo
+WIN_FLAGS := --locked -Zbuild-std=std,panic_abort --target $(WIN_TARGET)
+# Every crate that needs no window. The app's own crate needs WebView2, which Wine lacks.
+WIN_TEST_CRATES := -p account-model -p account-client -p desktop-core -p account-server
+WIN_OUT := $(WIN_DIR)/target/$(WIN_TARGET)
+
+windows-toolchain:
+	@WIN_DIR="$(WIN_DIR)" tests/windows/toolchain.sh
+
+# The app as it ships (UI embedded), the server and the test programs; prints the sizes
+# (the debug profile the tests use).
+windows: deps windows-toolchain
+	$(WIN_CARGO) build $(WIN_FLAGS) --features account-desktop/custom-protocol -p account-desktop -p account-server --bins
+	@set -o pipefail; $(WIN_CARGO) test $(WIN_FLAGS) --no-run $(WIN_TEST_CRATES) 2>&1 | tee "$(WIN_DIR)/tests.log"
+	@echo; echo "Windows executables in $(WIN_OUT)/debug:"; \
+	tests/windows/sizes.sh $(addprefix $(WIN_OUT)/debug/,account-settings.exe account-server.exe desktop-core-crash-helper.exe) \
+	  $$(sed -n 's/^ *Executable .*(\(.*\.exe\))$$/\1/p' "$(WIN_DIR)/tests.log")
+
+# Under Wine, against the same throwaway PostgreSQL as the Linux tests when TEST_POSTGRES_URL
+# is set (its CA file by Wine's drive Z:, which is the Linux root).
+WIN_TEST_RUN = TEST_POSTGRES_CA=$${TEST_POSTGRES_CA:+Z:$$TEST_POSTGRES_CA} \
+  $(WIN_CARGO) test $(WIN_FLAGS) --no-fail-fast $(WIN_TEST_CRATES); \
+  s=$$?; env $(WIN_ENV) /usr/lib/wine/wineserver -k 2>/dev/null; exit $$s
+windows-test: deps windows-toolchain
+	@$(WIN_TEST_RUN)
+
+# The last lines printed are cargo test's summaries: the Linux run's first, then the
+# Windows run's (the crates that need no window, under Wine). The Linux tests run inside a
+# fresh kernel session keyring (`keyctl session -`) so the OS-keyring tests work headless.
+test: lint windows-toolchain
 	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
 	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
 	echo "PostgreSQL for the tests: $$url"; \
-	TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt" \
-	  keyctl session - cargo test --workspace --locked --no-fail-fast
+	export TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt"; \
+	keyctl session - cargo test --workspace --locked --no-fail-fast; linux=$$?; \
+	echo; echo "=== Windows (x86_64-pc-windows-gnu, under Wine): $(WIN_TEST_CRATES) ==="; \
+	( $(WIN_TEST_RUN) ); windows=$$?; \
+	[ $$linux = 0 ] && [ $$windows = 0 ]
 
 openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current

@@ -70,6 +70,7 @@ fn paint_without_compositing<R: Runtime>(_window: &tauri::WebviewWindow<R>) -> t
 
 /// Names the WebKit processes the old image started: they are still this process's
 /// children after `exec`, and the new image must reap them when they exit.
+#[cfg(target_os = "linux")]
 const REAP_ENV: &str = "ACCOUNT_SETTINGS_REAP";
 
 /// This process's WebKit children (of all its threads), from `/proc`.

@@ -153,27 +153,46 @@ impl TestServer {
     }
 }
 
-/// True when the kernel keyring can be written and read back in this session (inside
-/// `keyctl session -`, as `make test` runs the tests). Probed with the `keyctl` tool,
-/// independently of the code under test.
-pub fn keyutils_usable() -> bool {
+/// True when the OS keyring is there to test for real.
+///
+/// - Linux: the kernel keyring can be written and read back in this session (inside
+///   `keyctl session -`, as `make test` runs the tests). Probed with the `keyctl` tool,
+///   independently of the code under test.
+/// - Windows: always. The Credential Manager belongs to every Windows session (and to
+///   Wine's, where `make test` runs these tests), so a failure there must fail the tests,
+///   never skip them.
+/// - Elsewhere (macOS): false; the Keychain is left to that OS's CI.
+pub fn os_keyring_usable() -> bool {
     static USABLE: OnceLock<bool> = OnceLock::new();
-    *USABLE.get_or_init(|| {
-        let run = |args: &[&str]| {
-            std::process::Command::new("keyctl")
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        };
-        let Some(id) = run(&["add", "user", "desktop-core-probe", "probe", "@s"]) else {
-            return false;
-        };
-        let readable = run(&["print", &id]).as_deref() == Some("probe");
-        let _ = run(&["unlink", &id, "@s"]);
-        readable
-    })
+    *USABLE.get_or_init(probe_os_keyring)
+}
+
+#[cfg(target_os = "linux")]
+fn probe_os_keyring() -> bool {
+    let run = |args: &[&str]| {
+        std::process::Command::new("keyctl")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(id) = run(&["add", "user", "desktop-core-probe", "probe", "@s"]) else {
+        return false;
+    };
+    let readable = run(&["print", &id]).as_deref() == Some("probe");
+    let _ = run(&["unlink", &id, "@s"]);
+    readable
+}
+
+#[cfg(windows)]
+fn probe_os_keyring() -> bool {
+    true
+}
+
+#[cfg(not(any(target_os = "linux", windows)))]
+fn probe_os_keyring() -> bool {
+    false
 }
 
 /// Prints past libtest's output capture (which only catches the print macros), so a
@@ -185,7 +204,7 @@ pub fn say(message: &str) {
 
 /// The real OS keyring (a slot of its own) when the session allows it, else memory.
 pub fn token_store() -> Arc<dyn TokenStore> {
-    if keyutils_usable() {
+    if os_keyring_usable() {
         let slot = format!(
             "test-{}",
             account_client::IdempotencyKey::generate().as_str()
@@ -193,8 +212,8 @@ pub fn token_store() -> Arc<dyn TokenStore> {
         Arc::new(KeyringTokenStore::new("account-settings-tests", &slot))
     } else {
         say(
-            "note: the kernel keyring is not usable in this session; this test keeps the \
-             token in memory (run under `keyctl session -`, as `make test` does)",
+            "note: the OS keyring is not usable in this session; this test keeps the token \
+             in memory (on Linux run under `keyctl session -`, as `make test` does)",
         );
         Arc::new(MemoryTokenStore::new())
     }
