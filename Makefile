@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR ?= never
 
 DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
-MIN_RUST := 1.88
+MIN_RUST := 1.90
 
 .PHONY: run run-cluster test deps check lint openapi screenshots server app deb clean-data help bench lower-balance \
   windows windows-toolchain windows-test

@@ -21,7 +21,8 @@ use account_model::{Currency, Language};
 use account_server::seed::{DEMO_BALANCE_MINOR, DEMO_PASSWORD, DEMO_THRESHOLD_MINOR};
 use account_settings_e2e::api::Api;
 use account_settings_e2e::desktop::{
-    Desktop, app_binary, parse_menu_labels, parse_notify_calls, start_xvfb, wait_exit,
+    Desktop, UI_TIMEOUT, app_binary, descendants, parse_menu_labels, parse_notify_calls,
+    start_xvfb, wait_exit,
 };
 use account_settings_e2e::{Server, latest_code};
 use anyhow::{Context as _, bail, ensure};
@@ -51,7 +52,7 @@ struct Journey {
     server: Option<Server>,
     server_data: tempfile::TempDir,
     /// The app's data folder, kept for the journey's whole life (restarts reuse it).
-    _app_data: tempfile::TempDir,
+    app_data: tempfile::TempDir,
     desktop: Desktop,
     api: Api,
 }
@@ -70,7 +71,7 @@ impl Journey {
             api: Api::new(&server.base),
             server: Some(server),
             server_data,
-            _app_data: app_data,
+            app_data,
             desktop,
         })
     }
@@ -832,6 +833,132 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
             let calls = d.notifications()?;
             ensure!(calls.len() == 1, "a second notification: {calls:?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The XDG autostart entry the app writes for a login start, if there is one.
+fn login_entry(d: &Desktop) -> Option<String> {
+    std::fs::read_to_string(d.home().join(".config/autostart/Account Settings.desktop")).ok()
+}
+
+async fn wait_login_entry(d: &Desktop, present: bool) -> anyhow::Result<Option<String>> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        let entry = login_entry(d);
+        if entry.is_some() == present {
+            return Ok(entry);
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "waited {UI_TIMEOUT:?} for the login start entry to be {}",
+            if present { "written" } else { "removed" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_checked(d: &Desktop, css: &str, on: bool) -> anyhow::Result<()> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    while d.is_checked(css).await? != on {
+        ensure!(
+            Instant::now() < deadline,
+            "waited {UI_TIMEOUT:?} for {css} to be {}",
+            if on { "checked" } else { "unchecked" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// The first sign-in on a computer turns on starting at login: the XDG autostart entry
+/// (in the session's own home) starts the app tray-only on the same data folder. Turned
+/// off, the entry is gone and a later sign-in leaves it off; turned on again, it is back.
+/// The entry's `Exec` line, run inside the session as the desktop would at login, starts
+/// the app with no WebKit process, and its tray shows the balance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_sign_in_starts_the_app_at_login_into_the_tray() {
+    run("login-start", async |j: &mut Journey| {
+        ensure!(login_entry(&j.desktop).is_none(), "no entry before sign-in");
+        sign_in(&j.desktop, OWNER, DEMO_PASSWORD).await?;
+        let d = &j.desktop;
+        let entry = wait_login_entry(d, true).await?.unwrap_or_default();
+        let exec = entry
+            .lines()
+            .find_map(|l| l.strip_prefix("Exec="))
+            .with_context(|| format!("an Exec line in the entry:\n{entry}"))?
+            .to_owned();
+        let app = app_binary()?;
+        let data = j.app_data.path().display().to_string();
+        ensure!(
+            exec == format!("{} --tray --data-dir={data}", app.display()),
+            "Exec={exec}"
+        );
+        ensure!(entry.contains("Name=Account Settings"), "{entry}");
+        d.scroll_to(Some("#device-section")).await?;
+        wait_checked(d, "#device-start-at-login", true).await?;
+
+        // Off: the entry goes, and signing in again does not bring it back.
+        d.click("#device-start-at-login").await?;
+        wait_login_entry(d, false).await?;
+        d.wait_text("#device-status", "say it will no longer start", |t| {
+            t.contains("no longer start")
+        })
+        .await?;
+        sign_out(d).await?;
+        sign_in(d, OWNER, DEMO_PASSWORD).await?;
+        d.scroll_to(Some("#device-section")).await?;
+        wait_checked(d, "#device-start-at-login", false).await?;
+        ensure!(
+            login_entry(d).is_none(),
+            "a sign-in turned the login start back on"
+        );
+
+        // On again, by the person.
+        d.click("#device-start-at-login").await?;
+        wait_login_entry(d, true).await?;
+        wait_checked(d, "#device-start-at-login", true).await?;
+        d.screenshot(&screenshot_path("this-computer")).await?;
+
+        // A login start: the entry's command, in the session, with no window open.
+        j.desktop.close_app().await?;
+        let d = &j.desktop;
+        let pid = d.run_in_session("login", &exec).await?;
+        let label = d
+            .wait_tray_label("showing €60.00", |l| l == "Balance: €60.00")
+            .await
+            .with_context(|| format!("the login start's log:\n{}", d.session_run_log("login")))?;
+        ensure!(label == "Balance: €60.00");
+        let webkit: Vec<_> = descendants(pid)
+            .into_iter()
+            .filter(|(_, comm)| comm.starts_with("WebKit"))
+            .collect();
+        ensure!(
+            webkit.is_empty(),
+            "a tray-only start runs WebKit: {webkit:?}"
+        );
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        ensure!(
+            alive.trim() == "account-setting",
+            "the login start is running: {alive:?}"
+        );
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid).context("pid")?,
+            rustix::process::Signal::TERM,
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z")
+        {
+            ensure!(
+                Instant::now() < deadline,
+                "the login start did not end on SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
     })

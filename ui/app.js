@@ -56,12 +56,13 @@ registerSection("organization", { render: renderOrganization, reset: resetOrgani
 
 /** Loads, wires and renders the sections below the first screen, then reveals them. */
 async function loadLowerSections() {
-  const [email, phone, region, notifications, sessions, retranslate] = await Promise.all([
+  const [email, phone, region, notifications, sessions, device, retranslate] = await Promise.all([
     import("./js/email.js"),
     import("./js/phone.js"),
     import("./js/region.js"),
     import("./js/notifications.js"),
     import("./js/sessions.js"),
+    import("./js/device.js"),
     loadAllCatalogs(),
   ]);
   email.initEmail();
@@ -74,6 +75,9 @@ async function loadLowerSections() {
   registerSection("region", { render: region.renderRegion, reset: region.resetRegion });
   registerSection("notifications", { render: notifications.renderNotifications, reset: notifications.resetNotifications });
   registerSection("sessions", { render: sessions.renderSessions, reset: sessions.resetSessions });
+  device.initDevice();
+  registerSection("device", { render: device.renderDevice, reset: device.resetDevice });
+  device.loadDevice();
   if (retranslate) applyI18n();
   firstFrame = false;
   delete $("settings").dataset.firstFrame;
@@ -174,6 +178,8 @@ function onSignedIn(account) {
   focusHeading($("page-title"));
   loadSessions();
   loadMembers();
+  // The first sign-in on this computer turns on starting at login: show it.
+  import("./js/device.js").then((device) => device.loadDevice());
 }
 
 function clearSettingsForms() {
@@ -240,6 +246,9 @@ subscribe((what, detail) => {
       break;
     case "members":
       renderSection("organization");
+      break;
+    case "device":
+      renderSection("device");
       break;
     case "pending":
       renderSection("user");

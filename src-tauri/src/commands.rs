@@ -17,8 +17,8 @@ use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use crate::desktop::{self, Desktop};
 use crate::error::{UiCode, UiError, UiResult};
 use crate::payload::{
-    AccountPayload, AppStatePayload, ConflictPayload, EditPayload, MembersPayload, ReferenceData,
-    RejectedPayload, SessionsPayload,
+    AccountPayload, AppStatePayload, ConflictPayload, DevicePayload, EditPayload, MembersPayload,
+    ReferenceData, RejectedPayload, SessionsPayload,
 };
 use crate::settings::ServerAddress;
 
@@ -288,6 +288,29 @@ pub fn ui_painted<R: Runtime>(app: AppHandle<R>) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "first-paint");
     let _ = out.flush();
+}
+
+/// This computer's own settings (`login_start`).
+#[tauri::command]
+pub fn device_settings<R: Runtime>(
+    app: AppHandle<R>,
+    desktop: State<'_, Desktop>,
+) -> UiResult<DevicePayload> {
+    Ok(DevicePayload {
+        start_at_login: desktop.start_at_login(&app)?,
+    })
+}
+
+/// Starts the app at login on this device, or stops doing so; answers what the OS says now.
+#[tauri::command]
+pub fn set_start_at_login<R: Runtime>(
+    app: AppHandle<R>,
+    desktop: State<'_, Desktop>,
+    enabled: bool,
+) -> UiResult<DevicePayload> {
+    Ok(DevicePayload {
+        start_at_login: desktop.choose_start_at_login(&app, enabled)?,
+    })
 }
 
 /// Ctrl+W: close to the tray (the webview is destroyed; the app keeps running).

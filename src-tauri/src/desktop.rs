@@ -169,6 +169,10 @@ impl Desktop {
             if let Err(e) = settings.remember_server(&server) {
                 tracing::warn!(error = %e, "could not remember the server address");
             }
+            use tauri_plugin_autostart::ManagerExt as _;
+            if let Err(e) = crate::login_start::after_sign_in(&*app.autolaunch(), &mut settings) {
+                tracing::warn!(error = %e.message, "could not turn on the login start");
+            }
         }
         spawn_live(app.clone(), engine, stop);
         Ok(account.into())
@@ -176,6 +180,23 @@ impl Desktop {
 }
 
 impl Desktop {
+    /// Whether the OS starts the app at login on this device.
+    pub fn start_at_login<R: Runtime>(&self, app: &AppHandle<R>) -> UiResult<bool> {
+        use tauri_plugin_autostart::ManagerExt as _;
+        crate::login_start::enabled_now(&*app.autolaunch())
+    }
+
+    /// The person's start-at-login choice for this device; returns what the OS now says.
+    pub fn choose_start_at_login<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        enabled: bool,
+    ) -> UiResult<bool> {
+        use tauri_plugin_autostart::ManagerExt as _;
+        let mut settings = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        crate::login_start::choose(&*app.autolaunch(), &mut settings, enabled)
+    }
+
     /// Signs out (revoking the session when the server is reachable, wiping the cache)
     /// and restarts the engine's background tasks without the live stream.
     pub async fn sign_out<R: Runtime>(&self, app: &AppHandle<R>) -> UiResult<()> {

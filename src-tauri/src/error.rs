@@ -25,11 +25,18 @@ pub enum UiCode {
     SignedOut,
     /// The server address typed on the sign-in screen is not one the app may use.
     InvalidServerUrl,
+    /// The OS refused to add or remove the app's login start (see `login_start`).
+    LoginStartFailed,
 }
 
 impl UiCode {
     /// The app's own codes, beside every [`ErrorCode`].
-    pub const LOCAL: [UiCode; 3] = [Self::Offline, Self::SignedOut, Self::InvalidServerUrl];
+    pub const LOCAL: [UiCode; 4] = [
+        Self::Offline,
+        Self::SignedOut,
+        Self::InvalidServerUrl,
+        Self::LoginStartFailed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +44,7 @@ impl UiCode {
             Self::Offline => "offline",
             Self::SignedOut => "signed_out",
             Self::InvalidServerUrl => "invalid_server_url",
+            Self::LoginStartFailed => "login_start_failed",
         }
     }
 

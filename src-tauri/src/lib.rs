@@ -11,15 +11,18 @@
 //! - One instance per user: a second launch focuses the first (on Linux through the
 //!   session bus) and exits. `--tray` starts without opening the window (and is how the app
 //!   re-executes itself into the tray when the window closes: see [`window`]).
+//! - [`login_start`]: the app starts at login, tray only (turned on by the first sign-in
+//!   on a device; the person's choice after that).
 //!
-//! Configuration (environment): `ACCOUNT_SETTINGS_DATA_DIR` (data folder),
-//! `ACCOUNT_SETTINGS_SERVER` (server offered before the first sign-in),
-//! `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`).
+//! Configuration: `--data-dir=<folder>` or `ACCOUNT_SETTINGS_DATA_DIR` (data folder),
+//! and in the environment `ACCOUNT_SETTINGS_SERVER` (server offered before the first
+//! sign-in), `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`).
 
 pub mod boot;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+pub mod login_start;
 pub mod payload;
 pub mod rust_only;
 pub mod settings;
@@ -57,10 +60,14 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     tracing::debug!("setup");
     window::reap_inherited_children();
     let handle = app.handle().clone();
-    let data_dir = match std::env::var_os("ACCOUNT_SETTINGS_DATA_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir),
+    let data_dir = match chosen_data_dir() {
+        Some(dir) => dir,
         None => app.path().app_data_dir()?,
     };
+    {
+        use tauri_plugin_autostart::ManagerExt as _;
+        login_start::refresh(&*app.autolaunch());
+    }
     std::fs::create_dir_all(&data_dir)
         .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
     let settings = Settings::load(&data_dir);
@@ -84,6 +91,16 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
         });
     }
     Ok(())
+}
+
+/// The data folder chosen at launch: `--data-dir=<folder>`, else
+/// `ACCOUNT_SETTINGS_DATA_DIR`; `None` means the OS's app data folder.
+fn chosen_data_dir() -> Option<std::path::PathBuf> {
+    login_start::data_dir_from_args(std::env::args().skip(1)).or_else(|| {
+        std::env::var_os("ACCOUNT_SETTINGS_DATA_DIR")
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from)
+    })
 }
 
 /// When the tray is built without the page's word (see [`build_tray_soon`]).
@@ -189,6 +206,9 @@ pub fn run() {
         }))
         // Notifications are raised from Rust; the page has no use for the plugin's script.
         .plugin(rust_only::RustOnly(tauri_plugin_notification::init()))
+        .plugin(rust_only::RustOnly(login_start::plugin(
+            login_start::login_args(chosen_data_dir().as_deref()),
+        )))
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
             commands::reference_data,
@@ -211,6 +231,8 @@ pub fn run() {
             commands::revoke_other_sessions,
             commands::list_members,
             commands::change_role,
+            commands::device_settings,
+            commands::set_start_at_login,
             commands::ui_painted,
             commands::close_window,
         ])

@@ -280,3 +280,11 @@ mod tests {
         }
     }
 }
+
+/// This computer's own settings, beside the account's.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicePayload {
+    /// The OS starts the app, tray only, at login.
+    pub start_at_login: bool,
+}

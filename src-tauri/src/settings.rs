@@ -6,6 +6,8 @@
 //! - The server address the user signed in to is remembered in `settings.json`. Before
 //!   the first sign-in the sign-in screen offers `ACCOUNT_SETTINGS_SERVER`, else
 //!   [`DEFAULT_SERVER`].
+//! - Whether this device starts the app at login (`startAtLogin`): absent until the
+//!   first sign-in on the device decides it (see [`crate::login_start`]).
 //! - A `settings.json` that cannot be read is reported (with its path and why) and set
 //!   aside as `settings.json.invalid` the next time settings are saved, never silently
 //!   overwritten.
@@ -79,6 +81,8 @@ impl ServerAddress {
 struct SettingsFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start_at_login: Option<bool>,
 }
 
 /// The settings file of one data directory.
@@ -122,9 +126,26 @@ impl Settings {
             .ok()
     }
 
-    /// Remembers `server`; written atomically (temp file + rename).
+    /// Remembers `server`.
     pub fn remember_server(&mut self, server: &ServerAddress) -> std::io::Result<()> {
         self.file.server = Some(server.as_str().to_owned());
+        self.save()
+    }
+
+    /// What the person chose for starting at login on this device; `None` before
+    /// anything was decided.
+    pub fn start_at_login(&self) -> Option<bool> {
+        self.file.start_at_login
+    }
+
+    /// Remembers the start-at-login choice.
+    pub fn remember_start_at_login(&mut self, enabled: bool) -> std::io::Result<()> {
+        self.file.start_at_login = Some(enabled);
+        self.save()
+    }
+
+    /// Writes the file atomically (temp file + rename), an unreadable one set aside first.
+    fn save(&mut self) -> std::io::Result<()> {
         if self.unreadable && self.path.exists() {
             std::fs::rename(&self.path, self.path.with_extension("json.invalid"))?;
             self.unreadable = false;

@@ -105,6 +105,32 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
     }
 }
 
+/// The live descendants of `pid` (children of all its threads, recursively), with
+/// their command names.
+pub fn descendants(pid: i32) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(parent) = queue.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children
+                .split_whitespace()
+                .filter_map(|c| c.parse::<i32>().ok())
+            {
+                let comm =
+                    std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+                found.push((child, comm.trim().to_owned()));
+                queue.push(child);
+            }
+        }
+    }
+    found
+}
+
 /// An X server on a free display (Xvfb picks it and writes its number to fd 1), its
 /// log in `log`. Returns the server and its `DISPLAY`.
 pub fn start_xvfb(log: &Path) -> anyhow::Result<(Child, String)> {
@@ -181,9 +207,20 @@ impl Desktop {
         let (mut xvfb, display) = start_xvfb(&dir.path().join("xvfb.log"))?;
 
         let (driver_port, native_port) = free_ports()?;
+        // HOME is the session's own (the app writes its login-start entry there), and the
+        // session runs the scripts `run_in_session` drops into `run/`, inside itself.
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).context("the session's home folder")?;
         let script = r#"dir="$1"; shift
 printf '%s\n' "$DBUS_SESSION_BUS_ADDRESS" > "$dir/bus.tmp" && mv "$dir/bus.tmp" "$dir/bus"
 dbus-monitor "interface=org.freedesktop.Notifications" > "$dir/notifications.log" 2>&1 &
+mkdir -p "$dir/run"
+while sleep 0.1; do
+  for f in "$dir"/run/*.sh; do
+    [ -e "$f" ] || continue
+    mv "$f" "$f.started" && sh "$f.started" > "${f%.sh}.log" 2>&1 &
+  done
+done &
 exec "$@""#;
         let log = File::create(dir.path().join("app.log"))?;
         let mut cmd = Command::new("keyctl");
@@ -202,6 +239,10 @@ exec "$@""#;
         .args(["--port", &driver_port.to_string()])
         .args(["--native-port", &native_port.to_string()])
         .env("DISPLAY", &display)
+        .env("HOME", &home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CACHE_HOME")
         .env("NO_AT_BRIDGE", "1")
         .env("ACCOUNT_SETTINGS_DATA_DIR", data_dir)
         .env("ACCOUNT_SETTINGS_SERVER", server)
@@ -400,6 +441,44 @@ exec "$@""#;
                     .get(2)
                     .is_some_and(|g| *g == pgid.as_raw_nonzero().get().to_string())
         })
+    }
+
+    /// The session's home folder (`HOME` of everything in it, the app included).
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Runs `command_line` (a shell command line, as a desktop entry's `Exec` is) inside
+    /// this desktop's session, as the desktop would at login: its display, bus, keyring
+    /// and home. Returns the process id of what it started (the shell `exec`s into it);
+    /// its output goes to `run/<name>.log`.
+    pub async fn run_in_session(&self, name: &str, command_line: &str) -> anyhow::Result<i32> {
+        let run = self.dir.path().join("run");
+        let pid_file = run.join(format!("{name}.pid"));
+        let script = format!(
+            "echo $$ > '{pid}.tmp' && mv '{pid}.tmp' '{pid}'\nexec {command_line}\n",
+            pid = pid_file.display()
+        );
+        let tmp = run.join(format!("{name}.tmp"));
+        std::fs::write(&tmp, script)?;
+        std::fs::rename(&tmp, run.join(format!("{name}.sh")))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+                return pid.trim().parse().context("the started process's id");
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the session did not run {command_line:?} within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What a command started by [`Desktop::run_in_session`] printed so far.
+    pub fn session_run_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join("run").join(format!("{name}.log")))
+            .unwrap_or_default()
     }
 
     /// The WebDriver client of the open app.

@@ -4,7 +4,7 @@
 // renders from the state once it is there.
 
 /** Page order: what `renderSections` and `resetSections` follow. */
-const ORDER = ["user", "password", "email", "phone", "region", "notifications", "organization", "sessions"];
+const ORDER = ["user", "password", "email", "phone", "region", "notifications", "organization", "sessions", "device"];
 
 const registered = new Map();
 

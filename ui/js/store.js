@@ -25,6 +25,8 @@ export const state = {
   pendingOverride: { email: undefined, phone: undefined },
   /** The user dismissed the detected-region offer in this run. */
   detectedDismissed: false,
+  /** This computer's own settings, device_settings(): { startAtLogin }; null until loaded. */
+  device: null,
 };
 
 const subscribers = new Set();
@@ -195,4 +197,10 @@ export function replaceMember(updated) {
 /** The user dismissed the detected-region offer for this run. */
 export function dismissDetected() {
   state.detectedDismissed = true;
+}
+
+/** What `device_settings` and `set_start_at_login` answer. */
+export function setDevice(device) {
+  state.device = device;
+  notify("device");
 }
