@@ -21,7 +21,7 @@ use account_model::{Currency, Language};
 use account_server::seed::{DEMO_BALANCE_MINOR, DEMO_PASSWORD, DEMO_THRESHOLD_MINOR};
 use account_settings_e2e::api::Api;
 use account_settings_e2e::desktop::{
-    Desktop, UI_TIMEOUT, app_binary, descendants, parse_menu_labels, parse_notify_calls,
+    Desktop, UI_TIMEOUT, app_binary, descendants, parse_menu_labels, parse_notify_calls, png_rgba,
     start_xvfb, wait_exit,
 };
 use account_settings_e2e::{Server, latest_code};
@@ -764,6 +764,16 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
 
         d.wait_tray_label("showing €60.00", |l| l == "Balance: €60.00")
             .await?;
+        let icons = Path::new(env!("CARGO_MANIFEST_DIR")).join("icons");
+        let (plain, badged) = (
+            png_rgba(&icons.join("tray.png"))?,
+            png_rgba(&icons.join("tray-low.png"))?,
+        );
+        ensure!(plain != badged, "the two tray icons differ");
+        ensure!(
+            d.tray_icon_rgba()? == plain,
+            "above the threshold the tray shows the plain icon"
+        );
         ensure!(
             d.notifications()?.is_empty(),
             "no notification before: {:?}",
@@ -810,6 +820,14 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
 
         d.wait_tray_label("showing €45.00", |l| l.contains("€45.00"))
             .await?;
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while d.tray_icon_rgba()? != badged {
+            ensure!(
+                Instant::now() < deadline,
+                "below the threshold the tray icon carries the badge (icons/tray-low.png)"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         d.wait_text("#balance", "show €45.00", |t| t == "€45.00")
             .await?;
         ensure!(
@@ -833,6 +851,20 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
             let calls = d.notifications()?;
             ensure!(calls.len() == 1, "a second notification: {calls:?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+
+        // Topped up above the threshold: the badge goes.
+        let adjusted = j.api.adjust_balance(org, 3000, "e2e-low-3").await?;
+        ensure!(adjusted["balanceAfterMinor"] == 7000, "{adjusted}");
+        d.wait_tray_label("showing €70.00", |l| l == "Balance: €70.00")
+            .await?;
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while d.tray_icon_rgba()? != plain {
+            ensure!(
+                Instant::now() < deadline,
+                "back above the threshold the tray shows the plain icon again"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
     })

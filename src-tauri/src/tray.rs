@@ -115,9 +115,18 @@ impl TrayView {
     }
 }
 
+const ICON: &[u8] = include_bytes!("../../icons/tray.png");
+const ICON_LOW: &[u8] = include_bytes!("../../icons/tray-low.png");
+
+fn icon_for(low: bool) -> tauri::Result<tauri::image::Image<'static>> {
+    tauri::image::Image::from_bytes(if low { ICON_LOW } else { ICON })
+}
+
 /// The tray and the menu items whose text changes.
 pub struct Tray<R: Runtime> {
     icon: TrayIcon<R>,
+    /// Whether the icon shown is the low-balance one.
+    shows_low: std::sync::atomic::AtomicBool,
     balance: MenuItem<R>,
     open: MenuItem<R>,
     refresh: MenuItem<R>,
@@ -154,9 +163,7 @@ impl<R: Runtime> Tray<R> {
             ],
         )?;
         let icon = TrayIconBuilder::with_id("account-settings")
-            .icon(tauri::image::Image::from_bytes(include_bytes!(
-                "../../icons/tray.png"
-            ))?)
+            .icon(icon_for(view.low)?)
             .menu(&menu)
             .show_menu_on_left_click(true)
             .tooltip(
@@ -167,6 +174,7 @@ impl<R: Runtime> Tray<R> {
             .build(app)?;
         let tray = Self {
             icon,
+            shows_low: std::sync::atomic::AtomicBool::new(view.low),
             balance,
             open,
             refresh,
@@ -182,6 +190,11 @@ impl<R: Runtime> Tray<R> {
         self.open.set_text(l.open)?;
         self.refresh.set_text(l.refresh)?;
         self.quit.set_text(l.quit)?;
+        use std::sync::atomic::Ordering;
+        if self.shows_low.load(Ordering::SeqCst) != view.low {
+            self.icon.set_icon(Some(icon_for(view.low)?))?;
+            self.shows_low.store(view.low, Ordering::SeqCst);
+        }
         let title = view.title();
         self.icon.set_title(title.clone())?;
         self.icon
@@ -195,6 +208,27 @@ mod tests {
 
     fn eur() -> Currency {
         Currency::parse("EUR").expect("EUR")
+    }
+
+    #[test]
+    fn the_low_balance_icon_is_the_icon_with_a_badge() {
+        let (plain, low) = (
+            icon_for(false).expect("icon"),
+            icon_for(true).expect("icon"),
+        );
+        assert_eq!((plain.width(), plain.height()), (low.width(), low.height()));
+        let differing = plain
+            .rgba()
+            .chunks(4)
+            .zip(low.rgba().chunks(4))
+            .filter(|(a, b)| a != b)
+            .count();
+        let pixels = (plain.width() * plain.height()) as usize;
+        // A badge: a corner of the icon, not a different icon.
+        assert!(
+            differing > pixels / 20 && differing < pixels / 3,
+            "{differing} of {pixels} pixels differ"
+        );
     }
 
     #[test]

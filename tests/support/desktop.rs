@@ -131,6 +131,22 @@ pub fn descendants(pid: i32) -> Vec<(i32, String)> {
     found
 }
 
+/// A PNG file's pixels as 8-bit RGBA (ImageMagick's `convert`).
+pub fn png_rgba(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let out = Command::new("convert")
+        .arg(file)
+        .args(["-depth", "8", "rgba:-"])
+        .output()
+        .context("convert (ImageMagick)")?;
+    anyhow::ensure!(
+        out.status.success() && !out.stdout.is_empty(),
+        "convert {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(out.stdout)
+}
+
 /// An X server on a free display (Xvfb picks it and writes its number to fd 1), its
 /// log in `log`. Returns the server and its `DISPLAY`.
 pub fn start_xvfb(log: &Path) -> anyhow::Result<(Child, String)> {
@@ -782,6 +798,40 @@ exec "$@""#;
 
     /// Finds the object exporting `com.canonical.dbusmenu` (the tray's menu) on the bus.
     fn find_menu(&self) -> anyhow::Result<MenuAddress> {
+        self.find_object("com.canonical.dbusmenu")
+    }
+
+    /// The tray icon's pixels as the StatusNotifierItem offers them to the desktop: its
+    /// `IconThemePath` and `IconName` properties name a PNG file (what libayatana's
+    /// indicator exports), decoded to RGBA by ImageMagick.
+    pub fn tray_icon_rgba(&self) -> anyhow::Result<Vec<u8>> {
+        let (name, path) = self.find_object("org.kde.StatusNotifierItem")?;
+        let property = |p: &str| -> anyhow::Result<String> {
+            let reply = self.dbus_send(&[
+                &format!("--dest={name}"),
+                &path,
+                "org.freedesktop.DBus.Properties.Get",
+                "string:org.kde.StatusNotifierItem",
+                &format!("string:{p}"),
+            ])?;
+            quoted_strings(&reply)
+                .into_iter()
+                .next()
+                .with_context(|| format!("the item's {p}: {reply}"))
+        };
+        let (dir, icon) = (property("IconThemePath")?, property("IconName")?);
+        let file = Path::new(&dir).join(format!("{icon}.png"));
+        let file = if file.exists() {
+            file
+        } else {
+            PathBuf::from(&icon)
+        };
+        png_rgba(&file)
+    }
+
+    /// Finds an object exporting `interface` on the bus: (connection, path).
+    fn find_object(&self, interface: &str) -> anyhow::Result<MenuAddress> {
+        let wanted = format!("interface name=\"{interface}\"");
         let names = self.dbus_send(&[
             "--dest=org.freedesktop.DBus",
             "/org/freedesktop/DBus",
@@ -805,7 +855,7 @@ exec "$@""#;
                 ]) else {
                     break;
                 };
-                if reply.contains("interface name=\"com.canonical.dbusmenu\"") {
+                if reply.contains(&wanted) {
                     return Ok((name, path));
                 }
                 for child in xml_child_nodes(&reply) {
@@ -817,7 +867,7 @@ exec "$@""#;
                 }
             }
         }
-        bail!("no com.canonical.dbusmenu object on the session bus (is the tray up?)")
+        bail!("no {interface} object on the session bus (is the tray up?)")
     }
 
     /// The labels of the tray menu's items, top to bottom (`com.canonical.dbusmenu`
