@@ -997,6 +997,74 @@ async fn the_first_sign_in_starts_the_app_at_login_into_the_tray() {
     .await;
 }
 
+/// The window's size and position survive closing it to the tray and a new launch: the
+/// state written when it closed (in the session's own config folder) is what the next
+/// window opens with, not the default centred 1024×720.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_opens_where_and_as_large_as_it_was_left() {
+    run("window-state", async |j: &mut Journey| {
+        let d = &j.desktop;
+        d.el("#signin-email").await.context("the sign-in screen")?;
+        let client = d.client()?;
+        let before = client.get_window_rect().await?;
+        client.set_window_rect(40, 30, 900, 640).await?;
+        let left = client.get_window_rect().await?;
+        ensure!(
+            (left.2, left.3) != (before.2, before.3),
+            "the window was resized: {before:?} → {left:?}"
+        );
+        // Ctrl+W: closes to the tray (the process re-executes tray-only).
+        // (After the script answered: the page is gone once the window closes.)
+        d.js("setTimeout(() => window.__TAURI__.core.invoke('close_window'), 100); return true")
+            .await?;
+        let state = d
+            .home()
+            .join(".config/com.example.account-settings/.window-state.json");
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let saved: Value = loop {
+            if let Ok(text) = std::fs::read_to_string(&state)
+                && let Ok(v) = serde_json::from_str::<Value>(&text)
+                && v["main"]["width"] == json!(left.2)
+            {
+                break v;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the window's state was not written when it closed: {:?} in {}",
+                std::fs::read_to_string(&state).unwrap_or_default(),
+                std::fs::read_dir(d.home().join(".config"))
+                    .map(|dir| dir
+                        .flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        ensure!(saved["main"]["height"] == json!(left.3), "{saved}");
+        ensure!(
+            saved["main"].get("visible").is_none_or(|v| v == true),
+            "visibility is not remembered as hidden: {saved}"
+        );
+
+        // The tray-only image is no longer WebKitWebDriver's: end it, then launch anew.
+        j.desktop.terminate_app().await?;
+        j.desktop.restart_app().await?;
+        let d = &j.desktop;
+        d.el("#signin-email")
+            .await
+            .context("the sign-in screen again")?;
+        let reopened = d.client()?.get_window_rect().await?;
+        ensure!(
+            reopened == left,
+            "reopened at {reopened:?}, left at {left:?} (saved: {saved})"
+        );
+        Ok(())
+    })
+    .await;
+}
+
 /// A start that cannot go on ends the app with exit code 1 and one line saying why, never
 /// a hang or a panic: a cache that cannot be read, with the window and without (`--tray`,
 /// the launch that re-executes after the window closes, whose tray waits for the cache on

@@ -206,6 +206,7 @@ pub fn run() {
         }))
         // Notifications are raised from Rust; the page has no use for the plugin's script.
         .plugin(rust_only::RustOnly(tauri_plugin_notification::init()))
+        .plugin(rust_only::RustOnly(window::state_plugin()))
         .plugin(rust_only::RustOnly(login_start::plugin(
             login_start::login_args(chosen_data_dir().as_deref()),
         )))
@@ -268,7 +269,10 @@ pub fn run() {
             label,
             event: WindowEvent::Destroyed,
             ..
-        } if label == window::LABEL && !QUITTING.load(Ordering::SeqCst) => window::shed_webkit(app),
+        } if label == window::LABEL && !QUITTING.load(Ordering::SeqCst) => {
+            window::remember_state(app);
+            window::shed_webkit(app);
+        }
         _ => {}
     });
 }

@@ -17,6 +17,11 @@
 //! Opening the window again (tray "Open settings", or a second launch) builds a new
 //! webview that renders from the cache at once.
 //!
+//! Size, position and maximized state are remembered between launches
+//! (`tauri-plugin-window-state`, in the OS's app config folder): restored when the window
+//! is built, written when it closes to the tray and at Quit. Visibility is not part of
+//! it, so a start into the tray (`--tray`, a login start) stays in the tray.
+//!
 //! Why the webview paints without GPU compositing (Linux): a one-page settings form gains
 //! nothing from it, and it is most of what WebKit costs. Measured with WebKitGTK 2.50
 //! (Xvfb, Mesa's software GL, the real page), the web process holds ~118 MiB without
@@ -30,6 +35,29 @@ pub const LABEL: &str = "main";
 
 /// The argument that starts the app without its window.
 pub const TRAY_ONLY: &str = "--tray";
+
+/// What is remembered of the window: never whether it was visible.
+fn remembered() -> tauri_plugin_window_state::StateFlags {
+    use tauri_plugin_window_state::StateFlags;
+    StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// The plugin that restores the window's size and position when it is built.
+pub fn state_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri_plugin_window_state::Builder::default()
+        .with_state_flags(remembered())
+        .build()
+}
+
+/// Writes the window's last size and position (called once it closed to the tray: the
+/// process re-executes, so the plugin's own write at exit would never come).
+pub fn remember_state<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_window_state::AppHandleExt as _;
+    match app.save_window_state(remembered()) {
+        Ok(()) => tracing::debug!("window size and position remembered"),
+        Err(e) => tracing::warn!(error = %e, "could not remember the window's size and position"),
+    }
+}
 
 /// Shows the window, building it when it does not exist, and gives it the focus.
 pub fn open<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {

@@ -264,7 +264,7 @@ exec "$@""#;
         .env("ACCOUNT_SETTINGS_SERVER", server)
         .env(
             "ACCOUNT_SETTINGS_LOG",
-            "warn,account_desktop=info,desktop_core=info,account_desktop::assets=debug,account_desktop::commands=debug",
+            "warn,account_desktop=info,desktop_core=info,account_desktop::assets=debug,account_desktop::commands=debug,account_desktop::window=debug",
         )
         // The OS language the app detects: English, whatever the host says.
         .env("LANG", "en_US.UTF-8")
@@ -430,8 +430,29 @@ exec "$@""#;
 
     /// Whether an `account-settings` process of this desktop is alive (not a zombie).
     fn app_running(&self) -> bool {
+        !self.app_pids().is_empty()
+    }
+
+    /// Ends the app's processes with SIGTERM (one that re-executed itself into the tray
+    /// is no longer WebKitWebDriver's to end), then waits for them to exit.
+    pub async fn terminate_app(&self) -> anyhow::Result<()> {
+        for pid in self.app_pids() {
+            if let Some(pid) = Pid::from_raw(pid) {
+                let _ = kill_process(pid, Signal::TERM);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.app_running() {
+            anyhow::ensure!(Instant::now() < deadline, "the app did not end on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// The live (not zombie) `account-settings` processes of this desktop.
+    fn app_pids(&self) -> Vec<i32> {
         let Some(pgid) = pid_of(&self.session) else {
-            return false;
+            return Vec::new();
         };
         let name: String = self
             .app
@@ -439,24 +460,25 @@ exec "$@""#;
             .map(|n| n.to_string_lossy().chars().take(15).collect())
             .unwrap_or_default();
         let Ok(procs) = std::fs::read_dir("/proc") else {
-            return false;
+            return Vec::new();
         };
-        procs.flatten().any(|p| {
-            let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
-                return false;
-            };
-            // pid (comm) state ppid pgrp …; comm may contain spaces: split after ')'.
-            let Some((head, tail)) = stat.rsplit_once(')') else {
-                return false;
-            };
-            let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
-            let fields: Vec<&str> = tail.split_whitespace().collect();
-            comm == name
-                && fields.first().is_some_and(|s| *s != "Z" && *s != "X")
-                && fields
-                    .get(2)
-                    .is_some_and(|g| *g == pgid.as_raw_nonzero().get().to_string())
-        })
+        procs
+            .flatten()
+            .filter_map(|p| {
+                let pid: i32 = p.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(p.path().join("stat")).ok()?;
+                // pid (comm) state ppid pgrp …; comm may contain spaces: split after ')'.
+                let (head, tail) = stat.rsplit_once(')')?;
+                let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
+                let fields: Vec<&str> = tail.split_whitespace().collect();
+                (comm == name
+                    && fields.first().is_some_and(|s| *s != "Z" && *s != "X")
+                    && fields
+                        .get(2)
+                        .is_some_and(|g| *g == pgid.as_raw_nonzero().get().to_string()))
+                .then_some(pid)
+            })
+            .collect()
     }
 
     /// The session's home folder (`HOME` of everything in it, the app included).
