@@ -222,13 +222,18 @@ windows: deps windows-toolchain
 	tests/windows/sizes.sh $(addprefix $(WIN_OUT)/debug/,account-settings.exe account-server.exe desktop-core-crash-helper.exe) \
 	  $$(sed -n 's/^ *Executable .*(\(.*\.exe\))$$/\1/p' "$(WIN_DIR)/tests.log")
 
-# Under Wine, against the same throwaway PostgreSQL as the Linux tests when TEST_POSTGRES_URL
-# is set (its CA file by Wine's drive Z:, which is the Linux root).
+# Under Wine, against the same throwaway PostgreSQL as the Linux tests (`make test`), or
+# TEST_POSTGRES_URL's, or a throwaway cluster of its own (`make windows-test` alone); the
+# CA file by Wine's drive Z:, which is the Linux root.
 WIN_TEST_RUN = TEST_POSTGRES_CA=$${TEST_POSTGRES_CA:+Z:$$TEST_POSTGRES_CA} \
   $(WIN_CARGO) test $(WIN_FLAGS) --no-fail-fast $(WIN_TEST_CRATES); \
   s=$$?; env $(WIN_ENV) /usr/lib/wine/wineserver -k 2>/dev/null; exit $$s
 windows-test: deps windows-toolchain
-	@$(WIN_TEST_RUN)
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then $(WIN_TEST_RUN); fi; \
+	url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
+	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
+	export TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt"; \
+	$(WIN_TEST_RUN)
 
 # The last lines printed are cargo test's summaries: the Linux run's first, then the
 # Windows run's (the crates that need no window, under Wine). The Linux tests run inside a

@@ -820,14 +820,11 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
 
         d.wait_tray_label("showing €45.00", |l| l.contains("€45.00"))
             .await?;
-        let deadline = Instant::now() + UI_TIMEOUT;
-        while d.tray_icon_rgba()? != badged {
-            ensure!(
-                Instant::now() < deadline,
-                "below the threshold the tray icon carries the badge (icons/tray-low.png)"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(
+            "below the threshold, the tray icon with its badge (icons/tray-low.png)",
+            || Ok(d.tray_icon_rgba()? == badged),
+        )
+        .await?;
         d.wait_text("#balance", "show €45.00", |t| t == "€45.00")
             .await?;
         ensure!(
@@ -858,17 +855,29 @@ async fn low_balance_notifies_once_and_updates_the_tray() {
         ensure!(adjusted["balanceAfterMinor"] == 7000, "{adjusted}");
         d.wait_tray_label("showing €70.00", |l| l == "Balance: €70.00")
             .await?;
-        let deadline = Instant::now() + UI_TIMEOUT;
-        while d.tray_icon_rgba()? != plain {
-            ensure!(
-                Instant::now() < deadline,
-                "back above the threshold the tray shows the plain icon again"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually("back above the threshold, the plain tray icon", || {
+            Ok(d.tray_icon_rgba()? == plain)
+        })
+        .await?;
         Ok(())
     })
     .await;
+}
+
+/// Polls `done` every 100 ms until it holds; fails after [`UI_TIMEOUT`] naming `what`.
+async fn eventually(
+    what: &str,
+    mut done: impl FnMut() -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + UI_TIMEOUT;
+    while !done()? {
+        ensure!(
+            Instant::now() < deadline,
+            "waited {UI_TIMEOUT:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
 }
 
 /// The XDG autostart entry the app writes for a login start, if there is one.
@@ -877,19 +886,13 @@ fn login_entry(d: &Desktop) -> Option<String> {
 }
 
 async fn wait_login_entry(d: &Desktop, present: bool) -> anyhow::Result<Option<String>> {
-    let deadline = Instant::now() + UI_TIMEOUT;
-    loop {
-        let entry = login_entry(d);
-        if entry.is_some() == present {
-            return Ok(entry);
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "waited {UI_TIMEOUT:?} for the login start entry to be {}",
-            if present { "written" } else { "removed" }
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let what = if present {
+        "the login start entry"
+    } else {
+        "the login start entry to go"
+    };
+    eventually(what, || Ok(login_entry(d).is_some() == present)).await?;
+    Ok(login_entry(d))
 }
 
 async fn wait_checked(d: &Desktop, css: &str, on: bool) -> anyhow::Result<()> {
@@ -976,22 +979,8 @@ async fn the_first_sign_in_starts_the_app_at_login_into_the_tray() {
             alive.trim() == "account-setting",
             "the login start is running: {alive:?}"
         );
-        rustix::process::kill_process(
-            rustix::process::Pid::from_raw(pid).context("pid")?,
-            rustix::process::Signal::TERM,
-        )?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::path::Path::new(&format!("/proc/{pid}")).exists()
-            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .unwrap_or_default()
-                .contains(") Z")
-        {
-            ensure!(
-                Instant::now() < deadline,
-                "the login start did not end on SIGTERM"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        // It ends as the session would end it at logout.
+        d.terminate_app().await?;
         Ok(())
     })
     .await;

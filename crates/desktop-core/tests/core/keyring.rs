@@ -47,6 +47,18 @@ fn the_os_keyring_stores_reads_replaces_and_deletes_a_token() {
     assert!(gone.is_none());
 }
 
+/// A store of a slot of its own, holding `token`.
+#[cfg(any(target_os = "linux", windows))]
+fn holding_a_token(token: &str) -> (String, KeyringTokenStore) {
+    let slot = format!(
+        "keyring-test-{}",
+        account_client::IdempotencyKey::generate().as_str()
+    );
+    let store = KeyringTokenStore::new("account-settings-tests", &slot);
+    store.set(&SecretString::from(token)).expect("stored");
+    (slot, store)
+}
+
 /// Linux: the entry is a kernel key, found by the `keyctl` tool itself.
 #[cfg(target_os = "linux")]
 #[test]
@@ -58,14 +70,7 @@ fn the_keyring_entry_is_visible_to_the_kernel_keyutils_tool() {
         );
         return;
     }
-    let slot = format!(
-        "keyring-test-{}",
-        account_client::IdempotencyKey::generate().as_str()
-    );
-    let store = KeyringTokenStore::new("account-settings-tests", &slot);
-    store
-        .set(&SecretString::from("visible-token"))
-        .expect("stored");
+    let (slot, store) = holding_a_token("visible-token");
 
     let found = std::process::Command::new("keyctl")
         .args([
@@ -94,14 +99,7 @@ fn the_keyring_entry_is_a_credential_manager_credential() {
     use keyring::credential::CredentialApi;
     use keyring::windows::WinCredential;
 
-    let slot = format!(
-        "keyring-test-{}",
-        account_client::IdempotencyKey::generate().as_str()
-    );
-    let store = KeyringTokenStore::new("account-settings-tests", &slot);
-    store
-        .set(&SecretString::from("visible-token"))
-        .expect("stored");
+    let (slot, store) = holding_a_token("visible-token");
     let target = format!("{slot}.account-settings-tests");
     let raw = WinCredential::new_with_target(Some(&target), "", "").expect("a valid target");
     let found = raw.get_credential();
