@@ -64,10 +64,12 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
         Some(dir) => dir,
         None => app.path().app_data_dir()?,
     };
-    {
+    // Off the start-up path: it writes a file (a registry value, a plist).
+    let renew = handle.clone();
+    std::thread::spawn(move || {
         use tauri_plugin_autostart::ManagerExt as _;
-        login_start::refresh(&*app.autolaunch());
-    }
+        login_start::refresh(&*renew.autolaunch());
+    });
     std::fs::create_dir_all(&data_dir)
         .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
     let settings = Settings::load(&data_dir);
