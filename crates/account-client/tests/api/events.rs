@@ -13,7 +13,7 @@ use account_server::service::Services;
 use account_server::store::Store;
 use secrecy::SecretString;
 
-use crate::helpers::{client_for, password, spawn_server, spawn_server_with};
+use crate::helpers::{client_for, nobody_listening, password, spawn_server, spawn_server_with};
 
 /// Reconnects quickly, so tests of reconnection stay short.
 fn quick() -> EventStreamConfig {
@@ -246,9 +246,7 @@ async fn heartbeats_keep_an_idle_stream_connected() {
 
 #[tokio::test]
 async fn with_the_server_down_the_consumer_keeps_retrying_and_reports_it_unreachable() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
+    let (_bound, base) = nobody_listening();
     let client = client_for(&base);
     let mut stream = client.events(SecretString::from("t"), None, quick());
 

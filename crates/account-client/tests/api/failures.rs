@@ -41,9 +41,7 @@ fn token() -> SecretString {
 
 #[tokio::test]
 async fn nobody_listening_is_a_connect_failure_not_a_refusal() {
-    let free = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", free.local_addr().expect("addr"));
-    drop(free);
+    let (_bound, base) = crate::helpers::nobody_listening();
     let client = impatient_client(&base);
 
     let err = client

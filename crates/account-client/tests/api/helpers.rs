@@ -81,3 +81,16 @@ impl TestServer {
             .expect("code")
     }
 }
+
+/// An address where nothing listens, kept so for as long as the returned socket lives:
+/// the port is bound but never listened on, so a connection is refused and no other
+/// test's server can be handed the same port meanwhile (a port freed by dropping a
+/// listener was, under Wine, and the "unreachable" server then answered).
+pub fn nobody_listening() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let base = format!("http://{}", socket.local_addr().expect("addr"));
+    (socket, base)
+}
