@@ -359,6 +359,24 @@ async fn a_killed_listener_reconnects_and_catches_up_on_what_it_missed() {
     tokio::spawn(connection);
     let name = account_server::store::postgres::listener_name(&cluster.a.app.services.instance);
     let old = listener_pid(&admin, &name).await.expect("A listens");
+    // Connected is not yet listening: the connection shows in pg_stat_activity before its
+    // LISTEN ran, and once it ran the listener reads the table for anything it missed.
+    // Wait for both, or that first read finds the event inserted below.
+    let mut listening = false;
+    for _ in 0..100 {
+        let query: Option<String> = admin
+            .query_opt("SELECT query FROM pg_stat_activity WHERE pid = $1", &[&old])
+            .await
+            .expect("queried")
+            .map(|r| r.get(0));
+        if query.is_some_and(|q| q.starts_with("LISTEN")) {
+            listening = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(listening, "A's listener ran LISTEN");
+    while on_a.next(Duration::from_millis(300)).await.is_some() {}
 
     // An event committed without any notification reaching A (as when one is sent while
     // A's connection is down): nothing wakes A, so it waits in the table...
