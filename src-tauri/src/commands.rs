@@ -290,9 +290,10 @@ pub fn ui_painted<R: Runtime>(app: AppHandle<R>) {
     let _ = out.flush();
 }
 
-/// This computer's own settings (`login_start`).
+/// This computer's own settings (`login_start`). Async, like every command that touches
+/// the disk: Tauri runs the others on the main thread.
 #[tauri::command]
-pub fn device_settings<R: Runtime>(
+pub async fn device_settings<R: Runtime>(
     app: AppHandle<R>,
     desktop: State<'_, Desktop>,
 ) -> UiResult<DevicePayload> {
@@ -303,7 +304,7 @@ pub fn device_settings<R: Runtime>(
 
 /// Starts the app at login on this device, or stops doing so; answers what the OS says now.
 #[tauri::command]
-pub fn set_start_at_login<R: Runtime>(
+pub async fn set_start_at_login<R: Runtime>(
     app: AppHandle<R>,
     desktop: State<'_, Desktop>,
     enabled: bool,
