@@ -105,30 +105,14 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
     }
 }
 
-/// The live descendants of `pid` (children of all its threads, recursively), with
-/// their command names.
+/// The descendants of `pid` (children of all its threads, recursively), with their
+/// command names: the desktop benchmark's /proc reading.
 pub fn descendants(pid: i32) -> Vec<(i32, String)> {
-    let mut found = Vec::new();
-    let mut queue = vec![pid];
-    while let Some(parent) = queue.pop() {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
-            continue;
-        };
-        for task in tasks.flatten() {
-            let children =
-                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            for child in children
-                .split_whitespace()
-                .filter_map(|c| c.parse::<i32>().ok())
-            {
-                let comm =
-                    std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
-                found.push((child, comm.trim().to_owned()));
-                queue.push(child);
-            }
-        }
-    }
-    found
+    use desktop_bench::procfs::procs;
+    procs::descendants(pid)
+        .into_iter()
+        .map(|p| (p, procs::comm(p).unwrap_or_default()))
+        .collect()
 }
 
 /// A PNG file's pixels as 8-bit RGBA (ImageMagick's `convert`).

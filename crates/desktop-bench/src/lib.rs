@@ -47,7 +47,7 @@ use anyhow::{Context, Result, anyhow};
 mod measure;
 mod options;
 mod processes;
-mod procfs;
+pub mod procfs;
 mod report;
 mod setup;
 mod stats;
