@@ -11,7 +11,7 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.90
 
-.PHONY: run run-cluster test deps check lint openapi screenshots server app deb clean-data help bench lower-balance \
+.PHONY: run run-cluster test deps check lint openapi screenshots server app deb package tauri-cli clean-data help bench lower-balance \
   windows windows-toolchain windows-test
 
 help:
@@ -20,7 +20,7 @@ help:
 	@echo "make test   every check and test (what CI runs)"
 	@echo "make openapi  regenerate crates/account-server/openapi.json"
 	@echo "make screenshots  renew docs/screenshots/ from the desktop journeys (UPDATE_SCREENSHOTS=1)"
-	@echo "make deb   build the Debian package of the app"
+	@echo "make package  build the app's .deb and .rpm (the ship profile; make deb: the .deb alone)"
 	@echo "make windows  cross-build the app, the server and the test programs for Windows (x86_64)"
 	@echo "make windows-test  the Windows tests alone, under Wine (make test runs them too)"
 	@echo "make bench  print the benchmarks (push latency, throughput, sign-in; the app vs a minimal Tauri window)"
@@ -32,11 +32,13 @@ help:
 # - run and test: curl (health check), keyutils (session keyring), Xvfb + xauth (the
 #   window without a display), WebKitWebDriver (webkit2gtk-driver), dbus
 #   (dbus-run-session, dbus-monitor, dbus-send), ImageMagick (screenshots), x11-utils,
-#   xdotool (the benchmark closes the window with Ctrl+W).
+#   xdotool (the benchmark closes the window with Ctrl+W); rpm (the package tests read the
+#   .rpm's header) and sudo (the updater installs a .deb through `sudo dpkg -i` when no
+#   pkexec is there, as for root in CI).
 # Never dbus-x11: it makes GTK autolaunch a bus that outlives the app.
 APT_PACKAGES := build-essential pkg-config curl keyutils libwebkit2gtk-4.1-dev \
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev xvfb xauth webkit2gtk-driver \
-  dbus imagemagick x11-utils xdotool
+  dbus imagemagick x11-utils xdotool rpm sudo
 TAURI_DRIVER_VERSION := 2.1.0
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -59,9 +61,11 @@ deps:
 server: deps
 	cargo build --release -p account-server
 
-# The app as it ships: release, UI embedded (custom-protocol), with the server.
+# The app as it ships: the size-first `ship` profile, UI embedded (custom-protocol); the
+# server in `release` (speed first).
 app: deps
-	cargo build --release --features account-desktop/custom-protocol -p account-desktop -p account-server
+	cargo build --profile ship --features account-desktop/custom-protocol -p account-desktop
+	cargo build --release -p account-server
 
 # The backend on SQLite with the demo organization, and the app pointed at it. Quitting
 # the app (tray > Quit) stops the backend. Without a display (a headless machine) the
@@ -79,19 +83,31 @@ run: app
 	echo "Password: plum kettle orbit lantern"; \
 	echo "In a second terminal, 'make lower-balance' charges 15.00 EUR: the tray balance drops below"; \
 	echo "the 50.00 EUR alert threshold and a native notification appears."; echo; \
-	app="$(CARGO_TARGET_DIR)/release/account-settings"; \
+	app="$(CARGO_TARGET_DIR)/ship/account-settings"; \
 	export ACCOUNT_SETTINGS_SERVER=http://127.0.0.1:$(PORT) ACCOUNT_SETTINGS_DATA_DIR="$(DATA_DIR)/desktop"; \
 	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then "$$app"; \
 	else echo "no display: running the app under Xvfb"; \
 	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- keyctl session - "$$app"; fi
 
-# The Debian package, through the Tauri CLI (npm's prebuilt binary: seconds, against
-# ~7 min for `cargo install tauri-cli`). Lands in $(CARGO_TARGET_DIR)/release/bundle/deb/.
+# The packages, through the Tauri CLI (npm's prebuilt binary: seconds, against ~7 min for
+# `cargo install tauri-cli`), with the `ship` profile: .deb and .rpm with their metadata
+# (tauri.conf.json's bundle section), the .desktop entry and the icons at every size. They
+# land in $(CARGO_TARGET_DIR)/ship/bundle/{deb,rpm}/. Signed update artifacts (`.sig`)
+# come with them when TAURI_SIGNING_PRIVATE_KEY is set (the release workflow's secret).
+TAURI_CLI_VERSION := 2.12.5
 TAURI_CLI := $(CARGO_TARGET_DIR)/../tauri-cli/node_modules/.bin/tauri
-deb: deps
-	@[ -x "$(TAURI_CLI)" ] || npm install --silent --no-fund --no-audit --prefix "$(CARGO_TARGET_DIR)/../tauri-cli" @tauri-apps/cli@2
-	cd src-tauri && "$(TAURI_CLI)" build --bundles deb
-	@ls -1 "$(CARGO_TARGET_DIR)"/release/bundle/deb/*.deb
+tauri-cli:
+	@[ -x "$(TAURI_CLI)" ] && "$(TAURI_CLI)" --version | grep -q "$(TAURI_CLI_VERSION)" || { \
+	  command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }; \
+	  npm install --silent --no-fund --no-audit --prefix "$(CARGO_TARGET_DIR)/../tauri-cli" @tauri-apps/cli@$(TAURI_CLI_VERSION); }
+UPDATER_ARTIFACTS = $(if $(TAURI_SIGNING_PRIVATE_KEY),--config '{"bundle":{"createUpdaterArtifacts":true}}')
+package: deps tauri-cli
+	cd src-tauri && "$(TAURI_CLI)" build --ci --bundles deb,rpm $(UPDATER_ARTIFACTS) -- --profile ship
+	@ls -l "$(CARGO_TARGET_DIR)"/ship/bundle/deb/*.deb "$(CARGO_TARGET_DIR)"/ship/bundle/rpm/*.rpm
+deb: deps tauri-cli
+	cd src-tauri && "$(TAURI_CLI)" build --ci --bundles deb $(UPDATER_ARTIFACTS) -- --profile ship
+	@ls -l "$(CARGO_TARGET_DIR)"/ship/bundle/deb/*.deb
 
 # Charges the demo organization (default 15.00 EUR), as billing would: connected clients
 # see the balance change and users below their threshold are alerted. With `make
@@ -140,7 +156,7 @@ run-cluster: app
 	done; \
 	echo; echo "Instances A http://127.0.0.1:$(CLUSTER_PORT_A) and B http://127.0.0.1:$(CLUSTER_PORT_B) on $$url"; \
 	echo "The app talks to A. In a second terminal, 'make lower-balance' charges 15.00 EUR through B."; echo; \
-	app="$(CARGO_TARGET_DIR)/release/account-settings"; \
+	app="$(CARGO_TARGET_DIR)/ship/account-settings"; \
 	export ACCOUNT_SETTINGS_SERVER=http://127.0.0.1:$(CLUSTER_PORT_A) ACCOUNT_SETTINGS_DATA_DIR="$(CLUSTER_DIR)/desktop"; \
 	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then "$$app"; \
 	else echo "no display: running the app under Xvfb"; \
@@ -250,11 +266,15 @@ windows-test: deps windows-toolchain
 # The last lines printed are cargo test's summaries: the Linux run's first, then the
 # Windows run's (the crates that need no window, under Wine). The Linux tests run inside a
 # fresh kernel session keyring (`keyctl session -`) so the OS-keyring tests work headless.
-test: lint windows-toolchain
+# The package tests (tests/packages.rs) install bundles built first by
+# tests/packages/bundles.sh into PACKAGE_BUNDLES: two versions, signed with a key made then.
+PACKAGE_BUNDLES ?= $(CARGO_TARGET_DIR)/../package-bundles
+test: lint windows-toolchain tauri-cli
+	@tests/packages/bundles.sh "$(PACKAGE_BUNDLES)" "$(TAURI_CLI)" || echo "the package bundles could not be built: the package tests will fail"
 	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
 	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
 	echo "PostgreSQL for the tests: $$url"; \
-	export TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt"; \
+	export TEST_POSTGRES_URL=$$url TEST_POSTGRES_CA="$(PG_TEST_DIR)/ca.crt" PACKAGE_BUNDLES="$(PACKAGE_BUNDLES)"; \
 	keyctl session - cargo test --workspace --locked --no-fail-fast; linux=$$?; \
 	echo; echo "=== Windows (x86_64-pc-windows-gnu, under Wine): $(WIN_TEST_CRATES) ==="; \
 	( $(WIN_TEST_RUN) ); windows=$$?; \

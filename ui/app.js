@@ -56,13 +56,14 @@ registerSection("organization", { render: renderOrganization, reset: resetOrgani
 
 /** Loads, wires and renders the sections below the first screen, then reveals them. */
 async function loadLowerSections() {
-  const [email, phone, region, notifications, sessions, device, retranslate] = await Promise.all([
+  const [email, phone, region, notifications, sessions, device, update, retranslate] = await Promise.all([
     import("./js/email.js"),
     import("./js/phone.js"),
     import("./js/region.js"),
     import("./js/notifications.js"),
     import("./js/sessions.js"),
     import("./js/device.js"),
+    import("./js/update.js"),
     loadAllCatalogs(),
   ]);
   email.initEmail();
@@ -78,6 +79,9 @@ async function loadLowerSections() {
   device.initDevice();
   registerSection("device", { render: device.renderDevice, reset: device.resetDevice });
   device.loadDevice();
+  update.initUpdate();
+  registerSection("update", { render: update.renderUpdate, reset: () => {} });
+  update.loadUpdate();
   if (retranslate) applyI18n();
   firstFrame = false;
   delete $("settings").dataset.firstFrame;

@@ -314,6 +314,27 @@ pub async fn set_start_at_login<R: Runtime>(
     })
 }
 
+/// What is known about updates (the app checks at start and every day by itself).
+#[tauri::command]
+pub async fn update_status<R: Runtime>(app: AppHandle<R>) -> crate::updates::UpdatePayload {
+    crate::updates::status(&app).await
+}
+
+/// Asks the update endpoint now ("Check for updates").
+#[tauri::command]
+pub async fn check_for_update<R: Runtime>(
+    app: AppHandle<R>,
+) -> UiResult<crate::updates::UpdatePayload> {
+    crate::updates::check(&app).await
+}
+
+/// Downloads, verifies and installs the update found, then restarts as the new
+/// version; answers only when that failed (the app runs on as it was).
+#[tauri::command]
+pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> UiResult<()> {
+    crate::updates::install(&app).await
+}
+
 /// Ctrl+W: close to the tray (the webview is destroyed; the app keeps running).
 #[tauri::command]
 pub fn close_window<R: Runtime>(window: WebviewWindow<R>) -> UiResult<()> {

@@ -358,7 +358,6 @@ async fn on_change<R: Runtime>(app: &AppHandle<R>, engine: &SyncEngine, change: 
 /// The native notification, in the user's language: the same words the server's
 /// email uses (`Message::LowBalance`), so every channel says the same thing.
 fn notify_low_balance<R: Runtime>(app: &AppHandle<R>, alert: &LowBalanceAlert, language: Language) {
-    use tauri_plugin_notification::NotificationExt;
     let rendered = Message::LowBalance {
         balance_minor: alert.balance_minor,
         threshold_minor: alert.threshold_minor,
@@ -369,17 +368,13 @@ fn notify_low_balance<R: Runtime>(app: &AppHandle<R>, alert: &LowBalanceAlert, l
         balance = alert.balance_minor,
         "raising the low-balance notification"
     );
-    // The plugin reports no delivery errors on Linux (it sends from a blocking task);
-    // an error here means the request itself was malformed.
-    if let Err(e) = app
-        .notification()
-        .builder()
-        .title(rendered.subject)
-        .body(rendered.body)
-        .show()
-    {
-        tracing::error!(error = %e, "the low-balance notification failed");
-    }
+    crate::native_alert::show(
+        app,
+        crate::native_alert::Alert {
+            title: rendered.subject,
+            body: rendered.body,
+        },
+    );
 }
 
 /// What the tray should show for the engine's cache.

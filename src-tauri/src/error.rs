@@ -27,15 +27,21 @@ pub enum UiCode {
     InvalidServerUrl,
     /// The OS refused to add or remove the app's login start (see `login_start`).
     LoginStartFailed,
+    /// An update could not be checked for, downloaded or installed (see `updates`).
+    UpdateFailed,
+    /// An update was refused: not signed by the app's key, or offered over plain http.
+    UpdateRefused,
 }
 
 impl UiCode {
     /// The app's own codes, beside every [`ErrorCode`].
-    pub const LOCAL: [UiCode; 4] = [
+    pub const LOCAL: [UiCode; 6] = [
         Self::Offline,
         Self::SignedOut,
         Self::InvalidServerUrl,
         Self::LoginStartFailed,
+        Self::UpdateFailed,
+        Self::UpdateRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +51,8 @@ impl UiCode {
             Self::SignedOut => "signed_out",
             Self::InvalidServerUrl => "invalid_server_url",
             Self::LoginStartFailed => "login_start_failed",
+            Self::UpdateFailed => "update_failed",
+            Self::UpdateRefused => "update_refused",
         }
     }
 

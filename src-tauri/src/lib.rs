@@ -6,27 +6,35 @@
 //!   running while the window is closed to the tray.
 //! - [`window`] builds the window on demand and lets it be destroyed on close, so the
 //!   tray-resident app holds no WebKit process.
-//! - [`boot`] serves the page its starting data inside `index.html`; [`rust_only`]
-//!   keeps the notification plugin's script out of the page.
-//! - One instance per user: a second launch focuses the first (on Linux through the
-//!   session bus) and exits. `--tray` starts without opening the window (and is how the app
+//! - [`boot`] serves the page its starting data inside `index.html`; [`native_alert`]
+//!   raises the low-balance notification ([`rust_only`] keeps the notification plugin's
+//!   script out of the page where that plugin is used).
+//! - One instance per data folder: a second launch opens the first one's window and exits
+//!   ([`one_instance`] on Linux, `tauri-plugin-single-instance` elsewhere). `--tray` starts without opening the window (and is how the app
 //!   re-executes itself into the tray when the window closes: see [`window`]).
 //! - [`login_start`]: the app starts at login, tray only (turned on by the first sign-in
 //!   on a device; the person's choice after that).
 //!
+//! - [`updates`]: signed updates from the account server, installed on the person's word.
+//!
 //! Configuration: `--data-dir=<folder>` or `ACCOUNT_SETTINGS_DATA_DIR` (data folder),
 //! and in the environment `ACCOUNT_SETTINGS_SERVER` (server offered before the first
-//! sign-in), `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`).
+//! sign-in), `ACCOUNT_SETTINGS_LOG` (log filter, default `warn`),
+//! `ACCOUNT_SETTINGS_UPDATES` (update endpoint, or `off`). `--version` prints the version.
 
 pub mod boot;
 pub mod commands;
 pub mod desktop;
 pub mod error;
 pub mod login_start;
+pub mod native_alert;
+#[cfg(target_os = "linux")]
+pub mod one_instance;
 pub mod payload;
 pub mod rust_only;
 pub mod settings;
 pub mod tray;
+pub mod updates;
 pub mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,7 +57,7 @@ fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         tray::REFRESH => commands::refresh_in_background(app),
         tray::QUIT => {
-            QUITTING.store(true, Ordering::SeqCst);
+            prepare_restart();
             app.exit(0);
         }
         _ => {}
@@ -64,14 +72,31 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
         Some(dir) => dir,
         None => app.path().app_data_dir()?,
     };
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
+    #[cfg(target_os = "linux")]
+    match one_instance::claim(&data_dir)
+        .map_err(|e| format!("cannot check for a running instance: {e}"))?
+    {
+        one_instance::Claim::Primary(primary) => {
+            let opener = handle.clone();
+            primary.serve(move || {
+                if let Err(e) = window::open(&opener) {
+                    tracing::error!(error = %e, "opening the window for a second launch failed");
+                }
+            });
+        }
+        one_instance::Claim::Forwarded => {
+            tracing::info!("the running instance opens its window");
+            std::process::exit(0);
+        }
+    }
     // Off the start-up path: it writes a file (a registry value, a plist).
     let renew = handle.clone();
     std::thread::spawn(move || {
         use tauri_plugin_autostart::ManagerExt as _;
         login_start::refresh(&*renew.autolaunch());
     });
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
     let settings = Settings::load(&data_dir);
     let env_server = std::env::var("ACCOUNT_SETTINGS_SERVER").ok();
     let server =
@@ -79,6 +104,8 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
     app.manage(Desktop::open_in_background(
         &handle, data_dir, settings, server,
     ));
+    app.manage(updates::Updates::default());
+    updates::spawn_checks(&handle);
     if std::env::args().any(|a| a == window::TRAY_ONLY) {
         build_tray(&handle)?;
     } else {
@@ -93,6 +120,14 @@ fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::
         });
     }
     Ok(())
+}
+
+/// Before the app exits (Quit) or restarts (an update): windows closing then mean
+/// exiting, and a launch from now on waits for this instance to be gone.
+pub(crate) fn prepare_restart() {
+    QUITTING.store(true, Ordering::SeqCst);
+    #[cfg(target_os = "linux")]
+    one_instance::closing();
 }
 
 /// The data folder chosen at launch: `--data-dir=<folder>`, else
@@ -135,71 +170,56 @@ pub(crate) fn build_tray_soon<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// How many times a start is retried when the single-instance check meets an instance
-/// that is just exiting (its bus name is still taken but it no longer answers).
-#[cfg(target_os = "linux")]
-const START_ATTEMPTS: u32 = 3;
-#[cfg(target_os = "linux")]
-const ATTEMPT_ENV: &str = "ACCOUNT_SETTINGS_START_ATTEMPT";
-
-/// Relaunching right after Quit can find the old instance still holding its D-Bus name
-/// but no longer answering (`NoReply`); the plugin then fails the start. A GTK event
-/// loop cannot be built twice in one process, so the retry is a fresh image of the same
-/// process, a moment later. Returns only when out of attempts (or elsewhere than Linux).
-fn retry_start() {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        let attempt: u32 = std::env::var(ATTEMPT_ENV)
-            .ok()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(1);
-        if attempt >= START_ATTEMPTS {
-            return;
-        }
-        let Ok(exe) = std::env::current_exe() else {
-            return;
-        };
-        tracing::warn!(
-            attempt,
-            "the previous instance is still exiting; starting again"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(400));
-        let error = std::process::Command::new(exe)
-            .args(std::env::args().skip(1))
-            .env(ATTEMPT_ENV, (attempt + 1).to_string())
-            .exec();
-        tracing::error!(%error, "starting again failed");
+/// The log goes to stderr, filtered by `ACCOUNT_SETTINGS_LOG` (`warn` by default): a
+/// level, or targets with levels (`account_desktop=debug,desktop_core=info,warn`). The
+/// filter is `Targets`, not `EnvFilter`: the same syntax for what the app logs, without
+/// the regex engine `EnvFilter` links for span and field matching.
+fn init_logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let default = || Targets::new().with_default(LevelFilter::WARN);
+    let (filter, refused) = match std::env::var("ACCOUNT_SETTINGS_LOG") {
+        Ok(spec) => match spec.parse::<Targets>() {
+            Ok(filter) => (filter, None),
+            Err(e) => (default(), Some(format!("{spec:?}: {e}"))),
+        },
+        Err(_) => (default(), None),
+    };
+    // The builder's own level cap (INFO unless told) would hide the debug targets the
+    // filter lets through: the cap is TRACE, and the filter decides.
+    tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log sent to a file or the journal stays plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .finish()
+        .with(filter)
+        .init();
+    if let Some(refused) = refused {
+        tracing::warn!("ACCOUNT_SETTINGS_LOG {refused}; logging warnings and errors only");
     }
-}
-
-/// The name `tauri_plugin_single_instance` registers its plugin under; Tauri reports a
-/// plugin's failed setup with that name beside the plugin's own message.
-const SINGLE_INSTANCE_PLUGIN: &str = "single-instance";
-
-/// Whether the start failed in the single-instance check (the variant and the plugin's
-/// name, not words of a message, which a plugin update may reword).
-fn is_single_instance_failure(e: &tauri::Error) -> bool {
-    matches!(e, tauri::Error::PluginInitialization(plugin, _) if plugin == SINGLE_INSTANCE_PLUGIN)
 }
 
 /// Builds and runs the app until Quit.
 pub fn run() {
+    let context = tauri::generate_context!();
+    // `--version`: the version this binary is (what an update installed), before any
+    // toolkit or instance check.
+    if std::env::args().skip(1).any(|a| a == "--version") {
+        let info = context.package_info();
+        println!("{} {}", info.name, info.version);
+        return;
+    }
     // Reading the cached account parses and formats its phone number, and the first
     // use loads libphonenumber's metadata (~55 ms): on a spare core now, while the main
     // thread starts the toolkit, it is off every path the window waits for.
     std::thread::spawn(account_model::preload_phone_metadata);
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ACCOUNT_SETTINGS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: a log sent to a file or the journal stays plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    init_logging();
     tracing::debug!("starting");
-    let app = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder
         // First, so a second instance exits before doing anything else.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             if let Err(e) = window::open(app) {
@@ -207,8 +227,12 @@ pub fn run() {
             }
         }))
         // Notifications are raised from Rust; the page has no use for the plugin's script.
-        .plugin(rust_only::RustOnly(tauri_plugin_notification::init()))
+        .plugin(rust_only::RustOnly(tauri_plugin_notification::init()));
+    let app = builder
         .plugin(rust_only::RustOnly(window::state_plugin()))
+        .plugin(rust_only::RustOnly(
+            tauri_plugin_updater::Builder::new().build(),
+        ))
         .plugin(rust_only::RustOnly(login_start::plugin(
             login_start::login_args(chosen_data_dir().as_deref()),
         )))
@@ -236,6 +260,9 @@ pub fn run() {
             commands::change_role,
             commands::device_settings,
             commands::set_start_at_login,
+            commands::update_status,
+            commands::check_for_update,
+            commands::install_update,
             commands::ui_painted,
             commands::close_window,
         ])
@@ -249,13 +276,10 @@ pub fn run() {
             }
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {
-            if is_single_instance_failure(&e) {
-                retry_start();
-            }
             eprintln!("Account Settings could not start: {e}");
             std::process::exit(1);
         }
@@ -277,23 +301,4 @@ pub fn run() {
         }
         _ => {}
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_failed_single_instance_setup_is_told_from_other_start_failures() {
-        use tauri::plugin::Plugin;
-        let plugin = tauri_plugin_single_instance::init::<tauri::Wry, _>(|_, _, _| {});
-        assert_eq!(plugin.name(), SINGLE_INSTANCE_PLUGIN);
-        let failed =
-            |name: &str| tauri::Error::PluginInitialization(name.to_owned(), "NoReply".to_owned());
-        assert!(is_single_instance_failure(&failed(plugin.name())));
-        assert!(!is_single_instance_failure(&failed("notification")));
-        assert!(!is_single_instance_failure(
-            &tauri::Error::FailedToReceiveMessage
-        ));
-    }
 }

@@ -1,7 +1,7 @@
 //! A Tauri plugin used from Rust alone, without the script it would put in the page.
 //!
-//! Why: the app raises its notifications from Rust (`desktop.rs`), so the page never
-//! uses the notification plugin, and its capability grants none of the plugin's
+//! Why: the app raises its notifications from Rust (`native_alert.rs`; the plugin is
+//! used on Windows and macOS), so the page never uses the notification plugin, and its capability grants none of the plugin's
 //! commands. The plugin still adds a script to every page start: it replaces
 //! `window.Notification` and asks `plugin:notification|is_permission_granted` over IPC
 //! at once, a call the capability then refuses. That is one more IPC round trip through
@@ -71,14 +71,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_notification_plugin_keeps_its_name_and_loses_its_page_script() {
-        let plain = tauri_plugin_notification::init::<tauri::Wry>();
+    fn a_wrapped_plugin_keeps_its_name_and_loses_its_page_script() {
+        let probe = || {
+            tauri::plugin::Builder::<tauri::Wry>::new("probe")
+                .js_init_script("window.probe = true;".to_owned())
+                .build()
+        };
+        let plain = probe();
         assert!(
             Plugin::<tauri::Wry>::initialization_script(&plain).is_some(),
             "the plugin has a page script to drop"
         );
-        let wrapped = RustOnly(tauri_plugin_notification::init::<tauri::Wry>());
-        assert_eq!(Plugin::<tauri::Wry>::name(&wrapped), "notification");
+        let wrapped = RustOnly(probe());
+        assert_eq!(Plugin::<tauri::Wry>::name(&wrapped), "probe");
         assert!(Plugin::<tauri::Wry>::initialization_script(&wrapped).is_none());
         assert!(Plugin::<tauri::Wry>::initialization_script_2(&wrapped).is_none());
     }

@@ -155,7 +155,7 @@ pub fn reap_inherited_children() {}
 /// process with a tray-only image (see the module doc). Returns only when that failed;
 /// the app then carries on as it is.
 #[cfg(target_os = "linux")]
-pub fn shed_webkit<R: Runtime>(app: &AppHandle<R>) {
+pub fn shed_webkit<R: Runtime>(_app: &AppHandle<R>) {
     use std::os::unix::process::CommandExt;
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -168,7 +168,6 @@ pub fn shed_webkit<R: Runtime>(app: &AppHandle<R>) {
         .skip(1)
         .filter(|a| a != TRAY_ONLY)
         .collect();
-    tauri_plugin_single_instance::destroy(app);
     let webkit: Vec<String> = webkit_children().iter().map(i32::to_string).collect();
     let error = std::process::Command::new(exe)
         .args(args)

@@ -2,7 +2,7 @@
 //! (`dbus-run-session`) in a fresh kernel session keyring (`keyctl session -`), and
 //! tauri-driver inside it, which starts the app through WebKitWebDriver when a
 //! WebDriver session is opened. Everything the app needs from "the desktop" is there:
-//! the display, the session bus (single-instance name, tray, notifications) and the
+//! the display, the session bus (tray, notifications) and the
 //! keyring (the session token).
 //!
 //! Observed from outside, as a person would see it:
@@ -197,7 +197,11 @@ impl Desktop {
     /// offering `server` on its sign-in screen. The app itself starts with
     /// [`Desktop::open_app`].
     pub async fn start(data_dir: &Path, server: &str) -> anyhow::Result<Self> {
-        let app = app_binary()?;
+        Self::start_binary(app_binary()?, data_dir, server).await
+    }
+
+    /// [`Desktop::start`] for the app binary `app` (an installed one: `/usr/bin/…`).
+    pub async fn start_binary(app: PathBuf, data_dir: &Path, server: &str) -> anyhow::Result<Self> {
         let driver = tauri_driver()?;
         let dir = tempfile::Builder::new()
             .prefix("desktop-e2e-")
@@ -375,30 +379,13 @@ exec "$@""#;
                 .await
                 .context("ending the WebDriver session")?;
         }
-        // The app must be gone before another one starts: it holds the single-instance
-        // name on the bus.
+        // The app must be gone before another one starts: it holds the data folder's
+        // single-instance lock until it exits.
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.app_running() {
             anyhow::ensure!(
                 Instant::now() < deadline,
                 "the app did not exit after its WebDriver session ended"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        // …and the bus must have noticed: a new instance that still finds the old one's
-        // single-instance name hands over to it and exits.
-        loop {
-            let names = self.dbus_send(&[
-                "--dest=org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.ListNames",
-            ])?;
-            if !names.contains("SingleInstance") {
-                break;
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "the app's single-instance name stayed on the bus after it exited"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -433,8 +420,14 @@ exec "$@""#;
         Ok(())
     }
 
+    /// The app replaced itself (an update's restart): its WebDriver session is gone with
+    /// the old process, and the new one runs on its own in this desktop's session.
+    pub fn lose_app(&mut self) {
+        self.client = None;
+    }
+
     /// The live (not zombie) `account-settings` processes of this desktop.
-    fn app_pids(&self) -> Vec<i32> {
+    pub fn app_pids(&self) -> Vec<i32> {
         let Some(pgid) = pid_of(&self.session) else {
             return Vec::new();
         };

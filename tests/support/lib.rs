@@ -36,6 +36,8 @@ pub struct Server {
     lines: mpsc::Receiver<String>,
     pub printed: Vec<String>,
     data: PathBuf,
+    /// The extra configuration it was started with; its CLI and restarts get it too.
+    env: Vec<(String, String)>,
 }
 
 /// The service API's bearer token (`ACCOUNT_SERVICE_TOKEN`) every harness server has.
@@ -65,8 +67,15 @@ impl Server {
     /// free one), with its database in `data`. Starting again on the address of a
     /// stopped server brings "the same server" back for clients that kept its URL.
     pub fn start_on(data: &Path, listen: &str) -> anyhow::Result<Self> {
+        Self::start_with(data, listen, &[])
+    }
+
+    /// [`Server::start_on`] with more of the server's configuration, as `ACCOUNT_*`
+    /// variables (`("ACCOUNT_RELEASES_DIR", "/tmp/…")`).
+    pub fn start_with(data: &Path, listen: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut child = command(data)
             .env("ACCOUNT_LISTEN", listen)
+            .envs(env.iter().copied())
             .args(["serve", "--seed-demo"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -89,6 +98,10 @@ impl Server {
             lines,
             printed: Vec::new(),
             data: data.to_owned(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         let line = server.wait_for(
             |l| l.contains("listening on http://"),
@@ -111,10 +124,11 @@ impl Server {
 
     /// Stops the server (SIGTERM) and starts it again on the same port and database.
     pub fn restart(self) -> anyhow::Result<Self> {
-        let (data, addr) = (self.data.clone(), self.addr().to_owned());
+        let (data, addr, env) = (self.data.clone(), self.addr().to_owned(), self.env.clone());
         let status = self.stop()?;
         anyhow::ensure!(status.success(), "the server exited with {status}");
-        Self::start_on(&data, &addr)
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::start_with(&data, &addr, &env)
     }
 
     /// Waits for a printed line matching `pred`; earlier lines are kept in `printed`.
@@ -144,7 +158,10 @@ impl Server {
 
     /// Runs `account-server <args>` against the same database and returns its stdout.
     pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = command(&self.data).args(args).output()?;
+        let out = command(&self.data)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .output()?;
         anyhow::ensure!(
             out.status.success(),
             "account-server {args:?} failed: {}",

@@ -4,7 +4,7 @@
 // renders from the state once it is there.
 
 /** Page order: what `renderSections` and `resetSections` follow. */
-const ORDER = ["user", "password", "email", "phone", "region", "notifications", "organization", "sessions", "device"];
+const ORDER = ["user", "password", "email", "phone", "region", "notifications", "organization", "sessions", "device", "update"];
 
 const registered = new Map();
 

@@ -56,6 +56,12 @@ pub enum Command {
         #[command(subcommand)]
         event: EmitEvent,
     },
+    /// Desktop app releases, offered to installed apps by the update endpoint (in the
+    /// folder `releases_dir` names).
+    Release {
+        #[command(subcommand)]
+        action: ReleaseAction,
+    },
     /// List messages in the outbox, oldest first.
     Outbox {
         /// Only messages to this email address or phone number.
@@ -117,6 +123,36 @@ pub enum BalanceAction {
         #[arg(long)]
         description: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseAction {
+    /// Publish a release: its bundles (each signed: `<file>.sig` beside it, as the Tauri
+    /// bundler writes it) are checked against the apps' public key, then copied in.
+    /// Example: `release add --version 0.2.0 --notes-file NOTES.md --public-key app.key.pub
+    /// linux-x86_64-deb=app_0.2.0_amd64.deb linux-x86_64-rpm=app-0.2.0-1.x86_64.rpm`
+    Add {
+        /// The release's version (semver), newer than what apps run.
+        #[arg(long)]
+        version: semver::Version,
+        /// What changed, shown to people before they install.
+        #[arg(long, conflicts_with = "notes_file")]
+        notes: Option<String>,
+        /// The notes, from a file.
+        #[arg(long)]
+        notes_file: Option<PathBuf>,
+        /// The updater public key the apps carry (`plugins.updater.pubkey` of
+        /// tauri.conf.json), or a file holding it.
+        #[arg(long, env = "ACCOUNT_UPDATER_PUBLIC_KEY")]
+        public_key: String,
+        /// `<os>-<arch>-<installer>=<file>`: linux-x86_64-deb, linux-x86_64-rpm,
+        /// linux-x86_64-appimage, windows-x86_64-nsis, windows-x86_64-msi,
+        /// darwin-aarch64-app, darwin-x86_64-app …
+        #[arg(required = true)]
+        bundles: Vec<crate::releases::BundleArg>,
+    },
+    /// List the published releases and their bundles.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +337,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Release { action } => release(&config, action),
         Command::Outbox { to, limit } => {
             let store = Store::open(&config).await?;
             let filter = OutboxFilter {
@@ -337,6 +374,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The binary's entry point.
+fn release(config: &Config, action: ReleaseAction) -> anyhow::Result<()> {
+    use crate::releases;
+    let dir = config.releases_dir.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("set releases_dir (ACCOUNT_RELEASES_DIR): the folder the update endpoint serves releases from")
+    })?;
+    match action {
+        ReleaseAction::Add {
+            version,
+            notes,
+            notes_file,
+            public_key,
+            bundles,
+        } => {
+            let notes = match (notes, notes_file) {
+                (Some(notes), _) => notes,
+                (None, Some(file)) => std::fs::read_to_string(&file)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
+                (None, None) => String::new(),
+            };
+            let key = releases::PublicKey::read(&public_key)?;
+            let date = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let release = releases::add(dir, &version, &notes, &date, &key, &bundles)?;
+            println!(
+                "published {} ({}) in {}",
+                release.version,
+                release
+                    .platforms
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                dir.join(release.version.to_string()).display()
+            );
+        }
+        ReleaseAction::List => {
+            let listed = releases::list(dir)?;
+            if listed.is_empty() {
+                println!("no release in {}", dir.display());
+            }
+            for r in listed {
+                println!("{}  {}", r.version, r.pub_date);
+                for (platform, bundle) in &r.platforms {
+                    println!("  {platform:<24} {}", bundle.file);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     use std::io::IsTerminal;

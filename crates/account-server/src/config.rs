@@ -223,6 +223,13 @@ pub struct Config {
     pub limits: Limits,
     pub retention: RetentionConfig,
     pub argon2: Argon2Config,
+    /// The desktop releases folder (`account-server release add` fills it; see
+    /// `releases`). Unset: the update endpoint answers every app "up to date" (204).
+    pub releases_dir: Option<PathBuf>,
+    /// The address apps reach this server at (`https://accounts.example.com`), for the
+    /// bundle links of update manifests. Unset: the address the asking app used (right
+    /// unless a proxy or TLS terminator stands in front).
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -248,6 +255,8 @@ impl Default for Config {
             limits: Limits::default(),
             retention: RetentionConfig::default(),
             argon2: Argon2Config::default(),
+            releases_dir: None,
+            public_url: None,
         }
     }
 }
@@ -308,6 +317,16 @@ impl Config {
             })
         };
         self.sms_countries()?;
+        if let Some(url) = &self.public_url
+            && !((url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() > "https://".len()
+                && !url.contains(char::is_whitespace))
+        {
+            return invalid(
+                "public_url",
+                "must be an http:// or https:// address, e.g. https://accounts.example.com",
+            );
+        }
         let a = &self.argon2;
         if a.memory_kib < 19 * 1024 || a.iterations < 2 || a.parallelism < 1 {
             return invalid(

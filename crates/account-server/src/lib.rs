@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod error;
 pub mod openapi;
+pub mod releases;
 pub mod routes;
 pub mod seed;
 pub mod service;

@@ -18,7 +18,7 @@ use crate::routes;
         routes::request_email_change, routes::resend_email_code, routes::confirm_email_change, routes::cancel_email_change,
         routes::request_phone_change, routes::resend_phone_code, routes::confirm_phone_change, routes::cancel_phone_change,
         routes::list_members, routes::change_role,
-        routes::stream_events, routes::adjust_balance, routes::emit_event,
+        routes::stream_events, routes::adjust_balance, routes::emit_event, routes::desktop_update,
     ),
     modifiers(&BearerAuth)
 )]

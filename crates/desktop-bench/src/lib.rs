@@ -77,6 +77,10 @@ pub(crate) const DEMO_EMAIL: &str = "owner@demo.example";
 pub(crate) const PAINT_TARGET: f64 = 1.10;
 pub(crate) const OPEN_MEMORY_TARGET: f64 = 1.10;
 pub(crate) const TRAY_MEMORY_TARGET: f64 = 0.40;
+/// The stripped app against the minimal window, same profile (stretch: 1.5×).
+pub(crate) const SIZE_TARGET: f64 = 2.0;
+/// Wakeups per second in the tray, every thread of the app counted.
+pub(crate) const TRAY_WAKEUPS_TARGET: f64 = 0.5;
 
 /// Set in the re-executed program (inside `keyctl session -`, with a clean environment).
 pub(crate) const CHILD_MARK: &str = "DESKTOP_BENCH_INNER";

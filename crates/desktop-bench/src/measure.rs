@@ -14,6 +14,10 @@ pub(crate) struct Sample {
     pub(crate) open: Footprint,
     pub(crate) closed: Footprint,
     pub(crate) close: Closed,
+    /// CPU and wakeups per second over the idle wait with the window open…
+    pub(crate) open_rates: Option<Rates>,
+    /// …and closed to the tray (the minimal window: with no window, where it has one).
+    pub(crate) closed_rates: Option<Rates>,
 }
 
 /// Saves the whole screen as a PNG (ImageMagick's `import`); a failure is only reported.
@@ -59,7 +63,11 @@ pub(crate) fn measure(
             &dir.join(format!("{}-first-paint.png", target.label)),
         );
     }
+    // The first second after the paint is start-up work, not idling.
+    std::thread::sleep(Duration::from_secs(1));
+    let idle_from = Activity::read(pid);
     std::thread::sleep(opts.idle);
+    let open_rates = Activity::read(pid).rates_since(&idle_from);
     let open = Footprint::read(pid);
     if let Some(dir) = shots {
         screenshot(
@@ -76,7 +84,10 @@ pub(crate) fn measure(
         Duration::from_secs(10)
     };
     let close = wait_closed(&session.display, pid, target.sheds_webkit, wait)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let tray_from = Activity::read(pid);
     std::thread::sleep(opts.idle);
+    let closed_rates = Activity::read(pid).rates_since(&tray_from);
     ensure!(
         procs::alive(pid),
         "{} ended while idle in the tray{}",
@@ -90,5 +101,7 @@ pub(crate) fn measure(
         open,
         closed,
         close,
+        open_rates,
+        closed_rates,
     })
 }

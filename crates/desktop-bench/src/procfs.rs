@@ -1,4 +1,5 @@
-//! Reading processes from /proc: the descendants of a launch and their PSS.
+//! Reading processes from /proc: the descendants of a launch, their PSS, and how often
+//! they run (CPU time and wakeups).
 
 use std::collections::BTreeMap;
 
@@ -159,5 +160,108 @@ impl Footprint {
             .filter(|p| p.name.starts_with("WebKit"))
             .map(|p| format!("{} ({})", p.name, p.pid))
             .collect()
+    }
+}
+
+/// CPU time and wakeups of a process and its live descendants so far, read at one moment;
+/// two readings give rates ([`Activity::rates_since`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Activity {
+    /// User + system time of every process, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Voluntary context switches of every thread: each is a thread that slept and was
+    /// woken (a timer, a poll), what keeps a CPU from its deep idle states.
+    pub wakeups: u64,
+    pub at: Option<std::time::Instant>,
+}
+
+/// Per second, between two [`Activity`] readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// CPU milliseconds per second (10 = 1 % of one core).
+    pub cpu_ms: f64,
+    pub wakeups: f64,
+}
+
+/// Clock ticks per second of `/proc/<pid>/stat` times (`USER_HZ`: 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+impl Activity {
+    pub fn read(root: i32) -> Self {
+        let mut out = Self {
+            at: Some(std::time::Instant::now()),
+            ..Self::default()
+        };
+        for pid in std::iter::once(root).chain(procs::descendants(root)) {
+            if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+                out.cpu_ticks += parse_cpu_ticks(&stat).unwrap_or(0);
+            }
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
+            for task in tasks.flatten() {
+                if let Ok(status) = std::fs::read_to_string(task.path().join("status")) {
+                    out.wakeups += parse_voluntary_switches(&status).unwrap_or(0);
+                }
+            }
+        }
+        out
+    }
+
+    /// The rates from `earlier` to this reading (`None` without both times).
+    pub fn rates_since(&self, earlier: &Activity) -> Option<Rates> {
+        let secs = self.at?.checked_duration_since(earlier.at?)?.as_secs_f64();
+        (secs > 0.0).then(|| Rates {
+            cpu_ms: self.cpu_ticks.saturating_sub(earlier.cpu_ticks) as f64 / TICKS_PER_SECOND
+                * 1e3
+                / secs,
+            wakeups: self.wakeups.saturating_sub(earlier.wakeups) as f64 / secs,
+        })
+    }
+}
+
+/// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line.
+pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    let (_, tail) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = tail.split_whitespace().collect();
+    // After the comm: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// `voluntary_ctxt_switches` of a `/proc/<pid>/task/<tid>/status`.
+pub fn parse_voluntary_switches(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod activity_tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_and_wakeups_are_read_from_proc_text() {
+        let stat = "4242 (tokio worker) S 1 4242 4242 0 -1 4194560 900 0 0 0 125 37 0 0 20 0 9 0";
+        assert_eq!(parse_cpu_ticks(stat), Some(162));
+        let status = "Name:\tapp\nvoluntary_ctxt_switches:\t1207\nnonvoluntary_ctxt_switches:\t3\n";
+        assert_eq!(parse_voluntary_switches(status), Some(1207));
+        assert_eq!(parse_voluntary_switches("Name: app"), None);
+    }
+
+    #[test]
+    fn this_process_is_seen_to_run() {
+        let before = Activity::read(std::process::id() as i32);
+        let spinner = std::time::Instant::now();
+        let mut x = 0u64;
+        while spinner.elapsed() < std::time::Duration::from_millis(60) {
+            x = x.wrapping_add(1);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let after = Activity::read(std::process::id() as i32);
+        let rates = after.rates_since(&before).expect("two readings");
+        assert!(x > 10 && rates.wakeups > 10.0, "{rates:?}");
     }
 }

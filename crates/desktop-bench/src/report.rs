@@ -20,6 +20,18 @@ pub(crate) fn open_mib(samples: &[Sample]) -> Option<Summary> {
     )
 }
 
+/// Median CPU (ms/s) and wakeups (/s) over the launches, window open or in the tray.
+pub(crate) fn rates(samples: &[Sample], tray: bool) -> (Option<Summary>, Option<Summary>) {
+    let picked: Vec<Rates> = samples
+        .iter()
+        .filter_map(|s| if tray { s.closed_rates } else { s.open_rates })
+        .collect();
+    (
+        Summary::of(&picked.iter().map(|r| r.cpu_ms).collect::<Vec<_>>()),
+        Summary::of(&picked.iter().map(|r| r.wakeups).collect::<Vec<_>>()),
+    )
+}
+
 pub(crate) fn closed_mib(samples: &[Sample]) -> Option<Summary> {
     Summary::of(
         &samples
@@ -133,11 +145,37 @@ pub(crate) fn report(opts: &Options, display: &str, load: &str, results: &Result
         "binary, stripped, MiB",
         &format!("{:.2}", mib_bytes(at.stripped_bytes)),
         &format!("{:.2}", mib_bytes(mt.stripped_bytes)),
-        &format!(
-            "{:.2}×",
-            at.stripped_bytes as f64 / mt.stripped_bytes.max(1) as f64
+        &verdict(
+            at.stripped_bytes as f64 / mt.stripped_bytes.max(1) as f64,
+            SIZE_TARGET,
         ),
     );
+    for (tray, state) in [(false, "window open"), (true, "in the tray")] {
+        let ((a_cpu, a_wake), (m_cpu, m_wake)) = (rates(a, tray), rates(ms, tray));
+        row(
+            &format!("CPU, {state}, ms/s"),
+            &show(a_cpu, 2),
+            &show(m_cpu, 2),
+            "",
+        );
+        let target = match (tray, a_wake) {
+            (true, Some(w)) => format!(
+                "≤ {TRAY_WAKEUPS_TARGET}/s: {}",
+                if w.median <= TRAY_WAKEUPS_TARGET {
+                    "ok"
+                } else {
+                    "OVER"
+                }
+            ),
+            _ => String::new(),
+        };
+        row(
+            &format!("wakeups, {state}, /s"),
+            &show(a_wake, 2),
+            &show(m_wake, 2),
+            &target,
+        );
+    }
     row(
         "binary, as built, MiB",
         &format!("{:.2}", mib_bytes(at.built_bytes)),

@@ -8,6 +8,7 @@ mod org;
 mod service_api;
 mod sessions;
 mod stream;
+mod updates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +24,7 @@ pub use org::*;
 pub use service_api::*;
 pub use sessions::*;
 pub use stream::*;
+pub use updates::*;
 
 /// On every response: `Cache-Control: no-store` (answers carry accounts, sessions and
 /// tokens; no proxy or browser cache may keep them; a route may say otherwise) and
@@ -41,7 +43,15 @@ async fn protective_headers(mut response: Response) -> Response {
 
 pub fn router(services: Services) -> Router {
     let body_limit = services.config.limits.body_limit_bytes;
-    Router::new()
+    // The bundles, as static files (ranges, lengths and types by tower-http's ServeDir,
+    // which refuses paths that leave the folder).
+    let releases = match &services.config.releases_dir {
+        Some(dir) => {
+            Router::new().nest_service(RELEASES_PATH, tower_http::services::ServeDir::new(dir))
+        }
+        None => Router::new(),
+    };
+    releases
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/openapi.json", get(crate::openapi::serve))
         .route("/v1/sessions", post(sign_in).get(list_sessions))
@@ -81,6 +91,10 @@ pub fn router(services: Services) -> Router {
             post(adjust_balance),
         )
         .route("/v1/service/events", post(emit_event))
+        .route(
+            "/v1/desktop/updates/{target}/{arch}/{current_version}",
+            get(desktop_update),
+        )
         .fallback(|| async {
             crate::AppError::new(account_model::ErrorCode::NotFound, "no such endpoint")
         })
