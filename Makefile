@@ -189,8 +189,9 @@ bench: deps
 	trap "tests/pg-cluster.sh stop $$pg" EXIT; \
 	BENCH_POSTGRES_URL=$$url BENCH_POSTGRES_CA=$$pg/ca.crt cargo bench -p server-bench --bench http
 	cargo bench -p desktop-core --bench live_balance
-	cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol \
-	  -p account-desktop -p account-server -p minimal-window
+	cargo build --profile ship --features account-desktop/custom-protocol,minimal-window/custom-protocol \
+	  -p account-desktop -p minimal-window
+	cargo build --release -p account-server
 	keyctl session - cargo bench -p desktop-bench --bench desktop
 
 clean-data:

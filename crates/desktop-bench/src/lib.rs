@@ -35,7 +35,7 @@
 //! Environment: `DESKTOP_BENCH_RUNS` (launches of each, default 7),
 //! `DESKTOP_BENCH_IDLE_SECS` (idle before each memory reading, default 10),
 //! `DESKTOP_BENCH_TIMEOUT_SECS` (longest wait for a paint, default 60),
-//! `DESKTOP_BENCH_BIN_DIR` (where the binaries are, default `$CARGO_TARGET_DIR/release`),
+//! `DESKTOP_BENCH_BIN_DIR` (where the binaries are, default `$CARGO_TARGET_DIR/ship`),
 //! `DESKTOP_BENCH_ARTIFACTS` (a folder to keep logs, screenshots and `smaps` in).
 
 use std::collections::BTreeMap;
@@ -118,7 +118,7 @@ pub fn run() -> Result<()> {
     }
 
     let release = &opts.release_dir;
-    let build_hint = "cargo build --release --features account-desktop/custom-protocol,minimal-window/custom-protocol -p account-desktop -p minimal-window";
+    let build_hint = "cargo build --profile ship --features account-desktop/custom-protocol,minimal-window/custom-protocol -p account-desktop -p minimal-window";
     let (m_exe, m_built, m_stripped) = prepare_binary(release, MINIMAL_BIN, &bin_dir)?
         .ok_or_else(|| anyhow!("no {MINIMAL_BIN} in {}: {build_hint}", release.display()))?;
     let minimal_no_gpu = Target {

@@ -51,8 +51,12 @@ impl Options {
 }
 
 /// `DESKTOP_BENCH_BIN_DIR` when set (binaries built with another profile), else
-/// `$CARGO_TARGET_DIR/release`, else the release folder holding this program
-/// (`<target>/release/deps/desktop-<hash>` under `cargo bench`).
+/// `$CARGO_TARGET_DIR/ship` (the profile that ships, which `make bench` builds), else the
+/// `ship` folder beside the one holding this program (`<target>/release/deps/…` under
+/// `cargo bench`).
+/// The Cargo profile the app ships with (`[profile.ship]` of the workspace).
+pub const SHIP_PROFILE: &str = "ship";
+
 pub(crate) fn release_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("DESKTOP_BENCH_BIN_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
@@ -60,12 +64,13 @@ pub(crate) fn release_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
         if dir.is_absolute() {
-            return Ok(dir.join("release"));
+            return Ok(dir.join(SHIP_PROFILE));
         }
     }
     let exe = std::env::current_exe().context("locating this program")?;
     exe.ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == "release"))
-        .map(Path::to_path_buf)
+        .and_then(Path::parent)
+        .map(|target| target.join(SHIP_PROFILE))
         .ok_or_else(|| anyhow!("set CARGO_TARGET_DIR: cannot tell where the release binaries are"))
 }
