@@ -207,10 +207,16 @@ fn the_bundles_carry_the_full_package_metadata() -> anyhow::Result<()> {
         );
     }
     let requires = run("rpm", &["-qpR", &rpm])?;
-    ensure!(
-        requires.contains("webkit2gtk4.1"),
-        "the .rpm's dependencies:\n{requires}"
-    );
+    for dependency in [
+        "libwebkit2gtk-4.1.so.0",
+        "libgtk-3.so.0",
+        "libayatana-appindicator-gtk3",
+    ] {
+        ensure!(
+            requires.contains(dependency),
+            "the .rpm does not require {dependency}:\n{requires}"
+        );
+    }
     let listed = run("rpm", &["-qpl", &rpm])?;
     for file in [
         "/usr/bin/account-settings",
@@ -323,25 +329,51 @@ async fn offered(d: &Desktop, version: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The older version installed and open, against a server offering what `releases`
+/// holds; everything is removed when the value is dropped.
+struct Staged {
+    d: Desktop,
+    server: Server,
+    _installed: Installed,
+    _folders: [tempfile::TempDir; 3],
+}
+
+impl Staged {
+    async fn start(bundles: &Bundles, releases: tempfile::TempDir) -> anyhow::Result<Self> {
+        let server_data = tempfile::tempdir()?;
+        let releases_dir = releases.path().to_string_lossy().into_owned();
+        let server = Server::start_with(
+            server_data.path(),
+            "127.0.0.1:0",
+            &[("ACCOUNT_RELEASES_DIR", &releases_dir)],
+        )?;
+        let installed = Installed::deb(&bundles.bundle(&bundles.old, ".deb")?)?;
+        let app_data = tempfile::tempdir()?;
+        let mut d =
+            Desktop::start_binary(PathBuf::from(INSTALLED), app_data.path(), &server.base).await?;
+        let opened = d.open_app().await;
+        with_log(&d, opened).await?;
+        Ok(Self {
+            d,
+            server,
+            _installed: installed,
+            _folders: [releases, server_data, app_data],
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_installed_app_updates_itself_to_a_newer_signed_version() -> anyhow::Result<()> {
     let _turn = TURN.lock().await;
     let bundles = Bundles::find()?;
-    let releases = tempfile::tempdir()?;
-    let server_data = tempfile::tempdir()?;
-    let releases_dir = releases.path().to_string_lossy().into_owned();
-    let server = Server::start_with(
-        server_data.path(),
-        "127.0.0.1:0",
-        &[("ACCOUNT_RELEASES_DIR", &releases_dir)],
-    )?;
-    publish(&server, &bundles)?;
-    let _installed = Installed::deb(&bundles.bundle(&bundles.old, ".deb")?)?;
-    let app_data = tempfile::tempdir()?;
-    let mut d =
-        Desktop::start_binary(PathBuf::from(INSTALLED), app_data.path(), &server.base).await?;
-    let opened = d.open_app().await;
-    with_log(&d, opened).await?;
+    let staged = Staged::start(&bundles, tempfile::tempdir()?).await?;
+    publish(&staged.server, &bundles)?;
+    let Staged {
+        mut d,
+        server: _server,
+        _installed,
+        _folders,
+    } = staged;
     let steps = async {
         offered(&d, &bundles.new).await?;
         d.screenshot(&screenshot("update-offered")).await?;
@@ -412,19 +444,12 @@ async fn a_bundle_with_a_broken_signature_is_refused_and_nothing_changes() -> an
             "platforms": { "linux-x86_64-deb": { "file": "tampered.deb", "signature": signature.trim() } }
         }))?,
     )?;
-    let server_data = tempfile::tempdir()?;
-    let releases_dir = releases.path().to_string_lossy().into_owned();
-    let server = Server::start_with(
-        server_data.path(),
-        "127.0.0.1:0",
-        &[("ACCOUNT_RELEASES_DIR", &releases_dir)],
-    )?;
-    let _installed = Installed::deb(&bundles.bundle(&bundles.old, ".deb")?)?;
-    let app_data = tempfile::tempdir()?;
-    let mut d =
-        Desktop::start_binary(PathBuf::from(INSTALLED), app_data.path(), &server.base).await?;
-    let opened = d.open_app().await;
-    with_log(&d, opened).await?;
+    let Staged {
+        d,
+        server: _server,
+        _installed,
+        _folders,
+    } = Staged::start(&bundles, releases).await?;
     let steps = async {
         offered(&d, &bundles.new).await?;
         let before = d.app_pids();

@@ -17,6 +17,7 @@ mod phone;
 pub mod preferences;
 mod prefs;
 mod role;
+pub mod url;
 
 pub use contact::{ChangeKind, NewContact};
 pub use email::Email;

@@ -80,7 +80,7 @@ pub async fn desktop_update(
             let url = format!(
                 "{base}{RELEASES_PATH}/{}/{}",
                 release.version,
-                percent_encode(&bundle.file)
+                account_model::url::path_segment(&bundle.file)
             );
             (
                 platform.to_string(),
@@ -111,29 +111,4 @@ fn public_base(s: &Services, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
     format!("http://{host}")
-}
-
-/// A file name as one URL path segment.
-fn percent_encode(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_names_become_one_path_segment() {
-        assert_eq!(
-            super::percent_encode("Account Settings_0.2.0_amd64.deb"),
-            "Account%20Settings_0.2.0_amd64.deb"
-        );
-        assert_eq!(super::percent_encode("a/b?c#é"), "a%2Fb%3Fc%23%C3%A9");
-    }
 }
