@@ -20,6 +20,7 @@ use account_model::i18n::Message;
 use account_model::{Currency, Language};
 use account_server::seed::{DEMO_BALANCE_MINOR, DEMO_PASSWORD, DEMO_THRESHOLD_MINOR};
 use account_settings_e2e::api::Api;
+use account_settings_e2e::desktop::sign_in;
 use account_settings_e2e::desktop::{
     Desktop, UI_TIMEOUT, app_binary, descendants, parse_menu_labels, parse_notify_calls, png_rgba,
     start_xvfb, wait_exit,
@@ -138,20 +139,6 @@ where
 }
 
 // ---------------------------------------------------------------------- steps
-
-/// Signs in through the sign-in screen and waits for the settings of `email`.
-async fn sign_in(d: &Desktop, email: &str, password: &str) -> anyhow::Result<()> {
-    d.el("#signin-email").await.context("the sign-in screen")?;
-    d.fill("#signin-email", email).await?;
-    d.fill("#signin-password", password).await?;
-    d.click("#signin-submit").await?;
-    d.el("#settings")
-        .await
-        .with_context(|| format!("the settings after signing in as {email}"))?;
-    d.wait_text("#user-email", &format!("show {email}"), |t| t == email)
-        .await?;
-    Ok(())
-}
 
 /// A sign-in waiting on a server that never answers holds no lock the other commands
 /// need: `app_state` answers at once meanwhile (it used to wait for the sign-in's

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use account_server::seed::DEMO_PASSWORD;
 use account_settings_e2e::Server;
-use account_settings_e2e::desktop::{Desktop, UI_TIMEOUT};
+use account_settings_e2e::desktop::{Desktop, UI_TIMEOUT, sign_in};
 use anyhow::{Context as _, bail, ensure};
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -302,13 +302,7 @@ fn publish(server: &Server, bundles: &Bundles) -> anyhow::Result<()> {
 
 /// Signs in, opens "This computer" and asks for updates; waits until `version` is offered.
 async fn offered(d: &Desktop, version: &str) -> anyhow::Result<()> {
-    d.el("#signin-email").await.context("the sign-in screen")?;
-    d.fill("#signin-email", OWNER).await?;
-    d.fill("#signin-password", DEMO_PASSWORD).await?;
-    d.click("#signin-submit").await?;
-    d.el("#settings")
-        .await
-        .context("the settings after signing in")?;
+    sign_in(d, OWNER, DEMO_PASSWORD).await?;
     d.wait_js(
         "the update section",
         "return !!document.getElementById('update-check') && document.getElementById('update-current').textContent !== ''",

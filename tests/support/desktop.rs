@@ -1060,3 +1060,17 @@ pub fn parse_notify_calls(capture: &str) -> Vec<Notification> {
     }
     calls
 }
+
+/// Signs in through the sign-in screen and waits for the settings of `email`.
+pub async fn sign_in(d: &Desktop, email: &str, password: &str) -> anyhow::Result<()> {
+    d.el("#signin-email").await.context("the sign-in screen")?;
+    d.fill("#signin-email", email).await?;
+    d.fill("#signin-password", password).await?;
+    d.click("#signin-submit").await?;
+    d.el("#settings")
+        .await
+        .with_context(|| format!("the settings after signing in as {email}"))?;
+    d.wait_text("#user-email", &format!("show {email}"), |t| t == email)
+        .await?;
+    Ok(())
+}
