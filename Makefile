@@ -37,7 +37,7 @@ help:
 #   pkexec is there, as for root in CI).
 # Never dbus-x11: it makes GTK autolaunch a bus that outlives the app.
 APT_PACKAGES := build-essential pkg-config curl keyutils libwebkit2gtk-4.1-dev \
-  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev xvfb xauth webkit2gtk-driver \
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libssl-dev xvfb xauth webkit2gtk-driver \
   dbus imagemagick x11-utils xdotool rpm sudo
 TAURI_DRIVER_VERSION := 2.1.0
 export PATH := $(HOME)/.cargo/bin:$(PATH)

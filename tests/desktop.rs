@@ -558,6 +558,24 @@ async fn notifications_billing_section_and_roles() {
         // The owner changes notification preferences.
         sign_in(d, OWNER, DEMO_PASSWORD).await?;
         d.el("#billing-section").await?;
+        // Every notification checkbox shows its focus ring when reached by the keyboard
+        // (WCAG 2.4.7; WebKitGTK paints no box-shadow on a native checkbox).
+        for id in [
+            "notif-contacts-email",
+            "notif-contacts-sms",
+            "notif-billing-email",
+            "notif-billing-sms",
+            "lowbal-enabled",
+            "lowbal-email",
+            "lowbal-sms",
+            "lowbal-desktop",
+        ] {
+            let ring = d.tab_to(&format!("#{id}")).await?;
+            ensure!(
+                ring.id == id && ring.is_visible(),
+                "#{id} reached by Tab shows no focus ring: {ring:?}"
+            );
+        }
         let contacts_sms = !d.is_checked("#notif-contacts-sms").await?;
         let billing_sms = !d.is_checked("#notif-billing-sms").await?;
         d.set_checked("#notif-contacts-sms", contacts_sms).await?;

@@ -164,6 +164,9 @@ fn the_bundles_carry_the_full_package_metadata() -> anyhow::Result<()> {
         "Description: Manage your account settings and watch your balance".to_owned(),
         "libwebkit2gtk-4.1-0".to_owned(),
         "libayatana-appindicator3-1".to_owned(),
+        // Linked by the binary itself: the TLS stack and the keyring's D-Bus.
+        "libssl3 | libssl3t64".to_owned(),
+        "libdbus-1-3".to_owned(),
     ] {
         ensure!(
             info.contains(&field),
@@ -211,6 +214,8 @@ fn the_bundles_carry_the_full_package_metadata() -> anyhow::Result<()> {
         "libwebkit2gtk-4.1.so.0",
         "libgtk-3.so.0",
         "libayatana-appindicator-gtk3",
+        "openssl-libs",
+        "dbus-libs",
     ] {
         ensure!(
             requires.contains(dependency),

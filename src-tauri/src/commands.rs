@@ -215,15 +215,16 @@ pub async fn cancel_email_change(desktop: State<'_, Desktop>) -> UiResult<()> {
     cancel_change(&desktop, ChangeKind::Email).await
 }
 
-/// The number is checked here first, so a typo is told without a round trip.
+/// What can be told without the numbering plans (empty, no country code) is told here,
+/// without a round trip; the server checks the number against its country's plan.
 #[tauri::command]
 pub async fn request_phone_change(
     desktop: State<'_, Desktop>,
     phone: String,
     password: SecretString,
 ) -> UiResult<PendingChangeView> {
-    let phone = account_model::PhoneNumber::parse(&phone)?;
-    request_change(&desktop, NewContact::Phone(phone.as_str()), &password).await
+    let phone = account_model::precheck_phone(&phone)?;
+    request_change(&desktop, NewContact::Phone(&phone), &password).await
 }
 
 #[tauri::command]

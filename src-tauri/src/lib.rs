@@ -211,10 +211,6 @@ pub fn run() {
         println!("{} {}", info.name, info.version);
         return;
     }
-    // Reading the cached account parses and formats its phone number, and the first
-    // use loads libphonenumber's metadata (~55 ms): on a spare core now, while the main
-    // thread starts the toolkit, it is off every path the window waits for.
-    std::thread::spawn(account_model::preload_phone_metadata);
     init_logging();
     tracing::debug!("starting");
     let builder = tauri::Builder::default();

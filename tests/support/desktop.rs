@@ -628,6 +628,28 @@ exec "$@""#;
         Ok(())
     }
 
+    /// Reaches `css` from the keyboard: from the element itself, Shift+Tab back to the
+    /// one before it, then Tab forward again, as a person moving through the form does.
+    /// Answers the focused element's id and the focus ring it shows then.
+    pub async fn tab_to(&self, css: &str) -> anyhow::Result<FocusRing> {
+        const SHIFT: char = '\u{E008}';
+        const TAB: char = '\u{E004}';
+        const RELEASE: char = '\u{E000}';
+        self.el(css)
+            .await?
+            .send_keys(&format!("{SHIFT}{TAB}{RELEASE}{TAB}"))
+            .await
+            .with_context(|| format!("Shift+Tab, Tab at `{css}`"))?;
+        let ring = self
+            .js(
+                "const e = document.activeElement; const s = getComputedStyle(e); \
+                 return {id: e.id, outlineStyle: s.outlineStyle, \
+                 outlineWidth: parseFloat(s.outlineWidth) || 0, boxShadow: s.boxShadow};",
+            )
+            .await?;
+        serde_json::from_value(ring).context("the focused element's ring")
+    }
+
     pub async fn is_checked(&self, css: &str) -> anyhow::Result<bool> {
         Ok(self.el(css).await?.is_selected().await?)
     }
@@ -1059,6 +1081,23 @@ pub fn parse_notify_calls(capture: &str) -> Vec<Notification> {
         }
     }
     calls
+}
+
+/// The focused element and the focus indicator it shows (computed style).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FocusRing {
+    pub id: String,
+    pub outline_style: String,
+    pub outline_width: f64,
+    pub box_shadow: String,
+}
+
+impl FocusRing {
+    /// An outline at least 2 px wide (WCAG 2.4.7; the stylesheet draws 3 px).
+    pub fn is_visible(&self) -> bool {
+        self.outline_style != "none" && self.outline_width >= 2.0
+    }
 }
 
 /// Signs in through the sign-in screen and waits for the settings of `email`.

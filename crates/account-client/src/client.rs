@@ -160,16 +160,20 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        // reqwest is built without a default crypto provider (the aws-lc one is a slow C
-        // build); install ring once per process. A second install fails harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // The OS TLS stack, named rather than left to reqwest's default, which would turn
+        // to rustls in a build where another crate (the server, in the workspace's tests)
+        // also enables it.
         let http = reqwest::Client::builder()
+            .tls_backend_native()
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Setup(e.to_string()))?;
         let stream_http = reqwest::Client::builder()
+            .tls_backend_native()
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -11,8 +11,11 @@
 //!   happen only on network failures and 5xx answers; a 4xx is final.
 //! - Tokens are [`SecretString`](secrecy::SecretString)s: never logged, redacted in
 //!   `Debug`, sent only in the `Authorization` header (which reqwest marks sensitive).
-//! - TLS is rustls with the ring provider (no OpenSSL, no aws-lc C build); server
-//!   certificates are checked against the OS trust store.
+//! - TLS is the OS's own (native-tls: OpenSSL on Linux, SChannel on Windows,
+//!   Security.framework on macOS), 1.2 at least, certificates checked against the OS trust
+//!   store. Linked, not carried: the desktop binary is 0.7 MiB smaller than with rustls,
+//!   and TLS fixes arrive with the OS's updates. The server keeps rustls (it has no OS
+//!   stack to lean on in a container).
 //!
 //! - The live event stream (`/v1/events`) is consumed by a background task that
 //!   reconnects with backoff and resumes with `Last-Event-ID`; see [`EventStream`].

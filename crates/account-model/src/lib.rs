@@ -24,7 +24,7 @@ pub use email::Email;
 pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};
 pub use password::{Owner, Password, Strength};
-pub use phone::{PhoneNumber, preload_metadata as preload_phone_metadata};
+pub use phone::{PhoneNumber, precheck as precheck_phone};
 pub use preferences::{PrefChange, PrefField, PrefInput, PreferencesUpdate};
 pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
 pub use role::{Permission, Role};

@@ -1,56 +1,76 @@
 //! `PhoneNumber`: a number that can receive SMS, stored in E.164.
 //!
-//! Parsing uses libphonenumber's metadata (the `phonenumber` crate), so "+34 600 12 34 56",
-//! "+34600123456" and "0034 600123456" are one number. A country code is required: the
-//! account has no single home region to guess one from, and the help page asks for it.
+//! Two levels of checking, because the numbering plans are large:
+//! - [`PhoneNumber::parse`] (feature `numbering-plans`, which the server turns on) uses
+//!   libphonenumber's metadata (the `phonenumber` crate), so "+34 600 12 34 56",
+//!   "+34600123456" and "0034 600123456" are one number, and a number outside its
+//!   country's plan is refused. A country code is required: the account has no single
+//!   home region to guess one from, and the help page asks for it.
+//! - [`precheck`] is what a client can tell without the plans (empty, too long, no
+//!   country code) before it sends what the person typed; the server then parses it. The
+//!   desktop app stops there: the plans and the regex engine they need were 0.6 MiB of
+//!   its 12 MiB binary, for a check the server makes anyway.
+//!
+//! A `PhoneNumber` read from the wire or a store ([`PhoneNumber::from_stored`], and
+//! `Deserialize`) is one this system parsed before; only its E.164 shape is checked.
+//! Requests carry what people typed as plain strings, so nothing typed by a person
+//! becomes a `PhoneNumber` without [`PhoneNumber::parse`].
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, ParseError};
+#[cfg(feature = "numbering-plans")]
 use crate::locale::Country;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct PhoneNumber(String);
 
-/// Loads libphonenumber's metadata now. The first parse or format would otherwise do
-/// it, and it is the slowest step of reading an account (~55 ms here, against ~5 µs for
-/// a parse once it is loaded). A program that must answer fast right after starting
-/// calls this on a spare thread first thing; a parse meanwhile waits for the same load.
-pub fn preload_metadata() {
-    let _ = phonenumber::metadata::DATABASE.by_id("US");
+fn refusal(input: &str, why: &str) -> ParseError {
+    ParseError::new(
+        ErrorCode::InvalidPhone,
+        format!("\"{input}\" is not a valid phone number: {why}"),
+    )
+}
+
+/// What can be told of a typed number without the numbering plans: it is not empty, not
+/// over 40 characters, and starts with its country code (`+`, or the `00` prefix most of
+/// the world dials, read as `+`). Answers the number with `+` in front, still as typed
+/// otherwise, for [`PhoneNumber::parse`] (here or at the server).
+pub fn precheck(input: &str) -> Result<String, ParseError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(refusal(trimmed, "it is empty"));
+    }
+    if trimmed.len() > 40 {
+        return Err(refusal(trimmed, "it is too long"));
+    }
+    let normalized = match trimmed.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => trimmed.to_owned(),
+    };
+    if !normalized.starts_with('+') {
+        return Err(refusal(
+            trimmed,
+            "include the country code, starting with + (for example +34)",
+        ));
+    }
+    Ok(normalized)
 }
 
 impl PhoneNumber {
+    /// A typed number, checked against its country's numbering plan.
+    #[cfg(feature = "numbering-plans")]
     pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let normalized = precheck(input)?;
         let trimmed = input.trim();
-        let refuse = |why: &str| {
-            ParseError::new(
-                ErrorCode::InvalidPhone,
-                format!("\"{trimmed}\" is not a valid phone number: {why}"),
-            )
-        };
-        if trimmed.is_empty() {
-            return Err(refuse("it is empty"));
-        }
-        if trimmed.len() > 40 {
-            return Err(refuse("it is too long"));
-        }
-        // "00" is the international prefix in most of the world; treat it like "+".
-        let normalized = match trimmed.strip_prefix("00") {
-            Some(rest) => format!("+{rest}"),
-            None => trimmed.to_owned(),
-        };
-        if !normalized.starts_with('+') {
-            return Err(refuse(
-                "include the country code, starting with + (for example +34)",
-            ));
-        }
-        let parsed = phonenumber::parse(None, &normalized).map_err(|_| refuse("unreadable"))?;
+        let parsed =
+            phonenumber::parse(None, &normalized).map_err(|_| refusal(trimmed, "unreadable"))?;
         if !phonenumber::is_valid(&parsed) {
-            return Err(refuse(
+            return Err(refusal(
+                trimmed,
                 "no such number exists in its country's numbering plan",
             ));
         }
@@ -78,6 +98,7 @@ impl PhoneNumber {
     }
 
     /// The country the number belongs to, for the SMS allow-list.
+    #[cfg(feature = "numbering-plans")]
     pub fn country(&self) -> Option<Country> {
         let parsed = phonenumber::parse(None, &self.0).ok()?;
         let id = parsed.country().id()?;
@@ -98,14 +119,15 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
+/// The wire form of a number this system accepted (an account's `phone`): E.164 only.
 impl<'de> Deserialize<'de> for PhoneNumber {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
+        Self::from_stored(&raw).map_err(serde::de::Error::custom)
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "numbering-plans"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -187,6 +209,40 @@ mod tests {
             if let Ok(phone) = PhoneNumber::parse(&input) {
                 prop_assert!(phone.as_str()[1..].chars().all(|c| c.is_ascii_digit()));
             }
+        }
+    }
+}
+
+/// What holds with or without the numbering plans.
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn the_precheck_tells_what_needs_no_plans() {
+        assert_eq!(
+            precheck(" 0034 600 12 34 56 ").expect("00"),
+            "+34 600 12 34 56"
+        );
+        assert_eq!(precheck("+1 415 555 2671").expect("+"), "+1 415 555 2671");
+        for (bad, why) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("600123456", "country code"),
+            (&"+3".repeat(21), "too long"),
+        ] {
+            let err = precheck(bad).expect_err(bad);
+            assert_eq!(err.code, ErrorCode::InvalidPhone);
+            assert!(err.message.contains(why), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn the_wire_form_is_e164_only() {
+        let phone: PhoneNumber = serde_json::from_str("\"+34600123456\"").expect("E.164");
+        assert_eq!(phone.as_str(), "+34600123456");
+        for bad in ["\"+34 600 12 34 56\"", "\"0034600123456\"", "\"+\"", "12"] {
+            assert!(serde_json::from_str::<PhoneNumber>(bad).is_err(), "{bad}");
         }
     }
 }

@@ -101,7 +101,12 @@ fn transport(config: &Config) -> anyhow::Result<Option<Transport>> {
             let (Some(smtp_config), Some(sms)) = (&config.smtp, &config.sms) else {
                 anyhow::bail!("delivery = \"live\" needs [smtp] and [sms]");
             };
-            let client = reqwest::Client::builder().timeout(SEND_TIMEOUT).build()?;
+            // rustls named: in the workspace's test build account-client also enables
+            // native-tls, which reqwest would otherwise prefer.
+            let client = reqwest::Client::builder()
+                .tls_backend_rustls()
+                .timeout(SEND_TIMEOUT)
+                .build()?;
             Some(Transport::Live {
                 smtp: Box::new(smtp(smtp_config)?),
                 sms: Sms {
