@@ -338,7 +338,20 @@ async fn account_password_email_and_phone() {
         ensure!(d.text("#user-name").await? == "Olivia Ortega");
         ensure!(d.text("#balance").await? == "€60.00", "the demo balance");
 
-        // Password.
+        // Password: strong words around her own surname score high yet are refused,
+        // and the meter names the reason while she types.
+        d.fill("#pw-new", "Ortega juniper falcon orbit lantern").await?;
+        let personal = catalog_text("en", "error.password_contains_personal_info")?;
+        d.wait_text("#pw-strength-text", "name the personal-info reason", |t| {
+            t.ends_with(&personal)
+        })
+        .await?;
+        ensure!(
+            d.js("return document.querySelector('[data-rule=personal]').dataset.state")
+                .await?
+                == "unmet",
+            "the personal-info rule is marked unmet"
+        );
         let new_password = "Juniper falcon orbit 7261";
         d.fill("#pw-current", DEMO_PASSWORD).await?;
         d.fill("#pw-new", new_password).await?;

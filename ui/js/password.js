@@ -11,7 +11,9 @@ const MIN_LEN = 15;
 const MAX_LEN = 128;
 const DEBOUNCE_MS = 300;
 
-let strength = null; // { score, acceptable } for the value in #pw-new, or null
+// { score, acceptable, reasons } for the value in #pw-new, or null. `reasons` are the
+// error codes the change would refuse with, the first being the one it would answer.
+let strength = null;
 let strengthFor = "";
 let sequence = 0;
 let timer = null;
@@ -44,23 +46,34 @@ function renderChecks() {
   const repeat = $("pw-repeat").value;
   const n = length(pw);
   const lengthOk = n >= MIN_LEN && n <= MAX_LEN;
-  const personalOk = !containsPersonal(pw);
+  const known = n > 0 && strength && strengthFor === pw;
+  const reasons = known ? (strength.reasons ?? []) : [];
+  // The server's verdict once it has answered for this value; until then the local guess
+  // for the rules the page can check itself (length exactly, the name approximately).
+  const personalOk = known
+    ? !reasons.includes("password_contains_personal_info")
+    : !containsPersonal(pw);
   setRule("length", n === 0 ? null : lengthOk ? "met" : "unmet");
   setRule("personal", n === 0 ? null : personalOk ? "met" : "unmet");
-  const known = strength && strengthFor === pw;
   let common = null;
-  if (n > 0 && known) {
-    const guessable = strength.score < 3 || (lengthOk && personalOk && !strength.acceptable);
+  if (known) {
+    const guessable = reasons.includes("password_too_common") || reasons.includes("password_too_weak");
     common = guessable ? "unmet" : "met";
   }
   setRule("common", common);
   setRule("match", repeat === "" ? null : repeat === pw ? "met" : "unmet");
 
   const meter = $("pw-strength");
-  const score = n > 0 && known ? strength.score : 0;
+  const score = known ? strength.score : 0;
   meter.value = score;
-  meter.dataset.score = n > 0 && known ? String(score) : "";
-  $("pw-strength-text").textContent = n > 0 && known ? t(`password.score.${score}`) : "";
+  meter.dataset.score = known ? String(score) : "";
+  // A score says nothing of the reasons a strong-looking value is still refused (on the
+  // common list, holds the person's name): those are named beside it.
+  const unscored = reasons.find((r) => r === "password_too_common" || r === "password_contains_personal_info");
+  const text = $("pw-strength-text");
+  text.textContent = known ? t(`password.score.${score}`) : "";
+  text.dataset.reason = unscored ?? "";
+  if (unscored) text.textContent += ` — ${errorText({ code: unscored })}`;
 }
 
 function scheduleStrength() {

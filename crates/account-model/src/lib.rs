@@ -23,7 +23,7 @@ pub use contact::{ChangeKind, NewContact};
 pub use email::Email;
 pub use error::{ErrorBody, ErrorCode, ParseError};
 pub use locale::{Country, Language, TimeZone};
-pub use password::{Owner, Password, Strength};
+pub use password::{Owner, Password, Refusal, Strength};
 pub use phone::{PhoneNumber, precheck as precheck_phone};
 pub use preferences::{PrefChange, PrefField, PrefInput, PreferencesUpdate};
 pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};

@@ -11,6 +11,12 @@
 //!
 //! Length is counted in Unicode scalar values, so a passphrase in any script counts
 //! by what the user typed, not by bytes.
+//!
+//! The strength meter answers the same verdict as the change: [`strength`] lists every
+//! [`Refusal`] that applies, in the order [`Password::parse`] checks them, so the first
+//! one is the error the change would answer with and the UI can name each unmet rule
+//! while the person types (a phrase of four strong words that holds their name scores 4
+//! and is still refused: the reason says why).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -41,14 +47,48 @@ pub fn common_password_count() -> usize {
 }
 
 /// What the strength meter shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Strength {
     /// zxcvbn score, 0 (guessed at once) to 4 (very hard to guess).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 4))]
     pub score: u8,
-    /// Whether the password meets the whole policy.
+    /// Whether the password meets the whole policy (`reasons` is empty).
     pub acceptable: bool,
+    /// Every rule the password breaks, in the order the change checks them: the first
+    /// is the error code changing to this password would answer with.
+    #[serde(default)]
+    pub reasons: Vec<Refusal>,
+}
+
+/// A rule of the policy a password breaks; serialized as the error code the change
+/// answers with for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Refusal {
+    #[serde(rename = "password_too_short")]
+    TooShort,
+    #[serde(rename = "password_too_long")]
+    TooLong,
+    #[serde(rename = "password_too_common")]
+    TooCommon,
+    #[serde(rename = "password_contains_personal_info")]
+    ContainsPersonalInfo,
+    #[serde(rename = "password_too_weak")]
+    TooWeak,
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::TooShort => ErrorCode::PasswordTooShort,
+            Refusal::TooLong => ErrorCode::PasswordTooLong,
+            Refusal::TooCommon => ErrorCode::PasswordTooCommon,
+            Refusal::ContainsPersonalInfo => ErrorCode::PasswordContainsPersonalInfo,
+            Refusal::TooWeak => ErrorCode::PasswordTooWeak,
+        }
+    }
 }
 
 /// Who the password belongs to: their own details must not be in it.
@@ -100,60 +140,91 @@ fn zxcvbn_score(input: &str, owner: Owner<'_>) -> u8 {
     zxcvbn::zxcvbn(input, &inputs).score() as u8
 }
 
-fn check(input: &str, owner: Owner<'_>) -> Result<(), ParseError> {
-    let len = input.chars().count();
-    if len < MIN_LEN {
-        return Err(ParseError::new(
-            ErrorCode::PasswordTooShort,
-            format!("the password has {len} characters; it needs at least {MIN_LEN}"),
-        ));
+/// The facts about a candidate the rules are decided on, measured once.
+struct Reading {
+    len: usize,
+    common: bool,
+    personal: bool,
+    /// `None` when the length alone rules the value out (zxcvbn is not run on 129+
+    /// characters: its cost grows with the input).
+    score: Option<u8>,
+}
+
+impl Reading {
+    fn of(input: &str, owner: Owner<'_>) -> Self {
+        let len = input.chars().count();
+        let lowered = input.to_lowercase();
+        Reading {
+            len,
+            common: common_passwords().contains(lowered.as_str()),
+            personal: owner
+                .fragments()
+                .iter()
+                .any(|f| lowered.contains(f.as_str())),
+            score: (len > 0 && len <= MAX_LEN).then(|| zxcvbn_score(input, owner)),
+        }
     }
-    if len > MAX_LEN {
-        return Err(ParseError::new(
-            ErrorCode::PasswordTooLong,
-            format!("the password has {len} characters; at most {MAX_LEN} are accepted"),
-        ));
+
+    fn refusals(&self) -> Vec<Refusal> {
+        let mut out = Vec::new();
+        if self.len < MIN_LEN {
+            out.push(Refusal::TooShort);
+        }
+        if self.len > MAX_LEN {
+            out.push(Refusal::TooLong);
+        }
+        if self.common {
+            out.push(Refusal::TooCommon);
+        }
+        if self.personal {
+            out.push(Refusal::ContainsPersonalInfo);
+        }
+        if self.score.is_some_and(|s| s < MIN_SCORE) {
+            out.push(Refusal::TooWeak);
+        }
+        out
     }
-    let lowered = input.to_lowercase();
-    if common_passwords().contains(lowered.as_str()) {
-        return Err(ParseError::new(
-            ErrorCode::PasswordTooCommon,
-            "this password is on the list of the most commonly used passwords",
-        ));
-    }
-    if owner
-        .fragments()
-        .iter()
-        .any(|f| lowered.contains(f.as_str()))
-    {
-        return Err(ParseError::new(
-            ErrorCode::PasswordContainsPersonalInfo,
-            "the password must not contain your name or the name part of your email",
-        ));
-    }
-    let score = zxcvbn_score(input, owner);
-    if score < MIN_SCORE {
-        return Err(ParseError::new(
-            ErrorCode::PasswordTooWeak,
-            format!(
+
+    fn error(&self, refusal: Refusal) -> ParseError {
+        let (len, score) = (self.len, self.score.unwrap_or(0));
+        let message = match refusal {
+            Refusal::TooShort => {
+                format!("the password has {len} characters; it needs at least {MIN_LEN}")
+            }
+            Refusal::TooLong => {
+                format!("the password has {len} characters; at most {MAX_LEN} are accepted")
+            }
+            Refusal::TooCommon => {
+                "this password is on the list of the most commonly used passwords".to_owned()
+            }
+            Refusal::ContainsPersonalInfo => {
+                "the password must not contain your name or the name part of your email"
+                    .to_owned()
+            }
+            Refusal::TooWeak => format!(
                 "this password would be guessed quickly (strength {score} of 4); a few unrelated words make a strong one"
             ),
-        ));
+        };
+        ParseError::new(refusal.code(), message)
     }
-    Ok(())
+}
+
+fn check(input: &str, owner: Owner<'_>) -> Result<(), ParseError> {
+    let reading = Reading::of(input, owner);
+    match reading.refusals().first() {
+        Some(&first) => Err(reading.error(first)),
+        None => Ok(()),
+    }
 }
 
 /// The strength meter's reading for a candidate password.
 pub fn strength(input: &str, owner: Owner<'_>) -> Strength {
-    let len = input.chars().count();
-    let score = if len == 0 || len > MAX_LEN {
-        0
-    } else {
-        zxcvbn_score(input, owner)
-    };
+    let reading = Reading::of(input, owner);
+    let reasons = reading.refusals();
     Strength {
-        score,
-        acceptable: check(input, owner).is_ok(),
+        score: reading.score.unwrap_or(0),
+        acceptable: reasons.is_empty(),
+        reasons,
     }
 }
 
@@ -208,8 +279,40 @@ mod tests {
                 code,
                 "{input}"
             );
-            assert!(!strength(input, ANA).acceptable);
+            let s = strength(input, ANA);
+            assert!(!s.acceptable, "{input}");
+            assert_eq!(s.reasons.first().map(|r| r.code()), Some(code), "{input}");
         }
+    }
+
+    #[test]
+    fn the_meter_names_every_rule_broken_and_nothing_else() {
+        // Four unrelated words score 4, yet the name inside refuses it: the reason says so.
+        let named = strength("García copper kettle orbit lantern", ANA);
+        assert_eq!(named.score, 4);
+        assert!(!named.acceptable);
+        assert_eq!(named.reasons, [Refusal::ContainsPersonalInfo]);
+        // Short, personal and weak at once: all three, in the order the change checks.
+        assert_eq!(
+            strength("ana", ANA).reasons,
+            [
+                Refusal::TooShort,
+                Refusal::ContainsPersonalInfo,
+                Refusal::TooWeak
+            ]
+        );
+        assert_eq!(strength(&"x".repeat(129), ANA).reasons, [Refusal::TooLong]);
+        let fine = strength("copper kettle orbit lantern", ANA);
+        assert!(fine.acceptable && fine.reasons.is_empty());
+        // The wire form is the error code's.
+        assert_eq!(
+            serde_json::to_value(&named).expect("json"),
+            serde_json::json!({
+                "score": 4,
+                "acceptable": false,
+                "reasons": ["password_contains_personal_info"]
+            })
+        );
     }
 
     #[test]
@@ -239,6 +342,11 @@ mod tests {
                 prop_assert!(!input.to_lowercase().contains("garcía"));
                 prop_assert!(strength(&input, ANA).acceptable);
             }
+            // The meter and the change never disagree.
+            let s = strength(&input, ANA);
+            let refused = Password::parse(&input, ANA).err().map(|e| e.code);
+            prop_assert_eq!(s.reasons.first().map(|r| r.code()), refused);
+            prop_assert_eq!(s.acceptable, refused.is_none());
         }
     }
 }

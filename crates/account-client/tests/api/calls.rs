@@ -351,7 +351,9 @@ async fn the_strength_meter_scores_a_candidate() {
 
     assert!(!weak.acceptable);
     assert!(weak.score < 3);
+    assert_eq!(weak.reasons, [account_model::Refusal::TooWeak]);
     assert!(strong.acceptable);
+    assert!(strong.reasons.is_empty());
     assert!(strong.score >= 3);
 }
 

@@ -205,9 +205,21 @@ async fn the_strength_meter_scores_without_storing(engine) {
         )
     };
     let weak = meter("password").await;
-    assert_eq!(weak.body, json!({ "score": 0, "acceptable": false }));
+    assert_eq!(
+        weak.body,
+        json!({
+            "score": 0,
+            "acceptable": false,
+            "reasons": ["password_too_short", "password_too_common", "password_too_weak"],
+        })
+    );
+    // Strong words around her own email's name part: refused, and the meter says why.
+    let personal = meter("saffron ana glacier piano thunder").await;
+    assert_eq!(personal.body["acceptable"], false);
+    assert_eq!(personal.body["reasons"], json!(["password_contains_personal_info"]));
     let strong = meter("saffron glacier piano thunder").await;
     assert_eq!(strong.body["acceptable"], true);
+    assert_eq!(strong.body["reasons"], json!([]));
     assert!(strong.body["score"].as_u64().expect("score") >= 3);
 }
 }
