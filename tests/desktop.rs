@@ -340,7 +340,8 @@ async fn account_password_email_and_phone() {
 
         // Password: strong words around her own surname score high yet are refused,
         // and the meter names the reason while she types.
-        d.fill("#pw-new", "Ortega juniper falcon orbit lantern").await?;
+        d.fill("#pw-new", "Ortega juniper falcon orbit lantern")
+            .await?;
         let personal = catalog_text("en", "error.password_contains_personal_info")?;
         d.wait_text("#pw-strength-text", "name the personal-info reason", |t| {
             t.ends_with(&personal)

@@ -628,25 +628,41 @@ exec "$@""#;
         Ok(())
     }
 
-    /// Reaches `css` from the keyboard: from the element itself, Shift+Tab back to the
-    /// one before it, then Tab forward again, as a person moving through the form does.
-    /// Answers the focused element's id and the focus ring it shows then.
+    /// Reaches `css` from the keyboard, as a person moving through the form does: the
+    /// focusable element before it in tab order gets the focus, then one real Tab key
+    /// moves on. Answers the focused element's id and the focus ring it shows then.
+    /// (A Shift+Tab, Tab chord sent to the element itself leaves WebKitWebDriver's focus
+    /// on the element before: the second key is lost.)
     pub async fn tab_to(&self, css: &str) -> anyhow::Result<FocusRing> {
-        const SHIFT: char = '\u{E008}';
         const TAB: char = '\u{E004}';
-        const RELEASE: char = '\u{E000}';
-        self.el(css)
-            .await?
-            .send_keys(&format!("{SHIFT}{TAB}{RELEASE}{TAB}"))
-            .await
-            .with_context(|| format!("Shift+Tab, Tab at `{css}`"))?;
-        let ring = self
-            .js(
-                "const e = document.activeElement; const s = getComputedStyle(e); \
-                 return {id: e.id, outlineStyle: s.outlineStyle, \
-                 outlineWidth: parseFloat(s.outlineWidth) || 0, boxShadow: s.boxShadow};",
+        let marked = self
+            .js_with(
+                "const target = document.querySelector(arguments[0]); \
+                 const order = [...document.querySelectorAll( \
+                   'a[href], button, input, select, textarea, [tabindex]')] \
+                   .filter((e) => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length > 0); \
+                 const i = order.indexOf(target); \
+                 if (i < 1) return false; \
+                 order[i - 1].setAttribute('data-tab-from', ''); \
+                 return true;",
+                vec![json!(css)],
             )
             .await?;
+        if marked != json!(true) {
+            bail!("`{css}` is not a visible, enabled element with one before it in tab order");
+        }
+        let sent: anyhow::Result<()> = match self.el("[data-tab-from]").await {
+            Ok(from) => from.send_keys(&TAB.to_string()).await.map_err(Into::into),
+            Err(e) => Err(e),
+        };
+        let ring = self
+            .js("document.querySelectorAll('[data-tab-from]') \
+                   .forEach((e) => e.removeAttribute('data-tab-from')); \
+                 const e = document.activeElement; const s = getComputedStyle(e); \
+                 return {id: e.id, outlineStyle: s.outlineStyle, \
+                 outlineWidth: parseFloat(s.outlineWidth) || 0, boxShadow: s.boxShadow};")
+            .await?;
+        sent.with_context(|| format!("Tab into `{css}`"))?;
         serde_json::from_value(ring).context("the focused element's ring")
     }
 

@@ -198,8 +198,7 @@ impl Reading {
                 "this password is on the list of the most commonly used passwords".to_owned()
             }
             Refusal::ContainsPersonalInfo => {
-                "the password must not contain your name or the name part of your email"
-                    .to_owned()
+                "the password must not contain your name or the name part of your email".to_owned()
             }
             Refusal::TooWeak => format!(
                 "this password would be guessed quickly (strength {score} of 4); a few unrelated words make a strong one"
