@@ -162,22 +162,18 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
         // The OS TLS stack, named rather than left to reqwest's default, which would turn
         // to rustls in a build where another crate (the server, in the workspace's tests)
-        // also enables it.
-        let http = reqwest::Client::builder()
-            .tls_backend_native()
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Setup(e.to_string()))?;
-        let stream_http = reqwest::Client::builder()
-            .tls_backend_native()
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        // also enables it. The two clients differ only in the stream's lack of a total
+        // timeout.
+        let builder = || {
+            reqwest::Client::builder()
+                .tls_backend_native()
+                .tls_version_min(reqwest::tls::Version::TLS_1_2)
+                .connect_timeout(config.connect_timeout)
+                .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
+        };
+        let setup = |e: reqwest::Error| ClientError::Setup(e.to_string());
+        let http = builder().timeout(config.timeout).build().map_err(setup)?;
+        let stream_http = builder().build().map_err(setup)?;
         Ok(Self {
             http,
             stream_http,
