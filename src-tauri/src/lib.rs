@@ -148,6 +148,8 @@ fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     if app.try_state::<Tray<R>>().is_some() {
         return Ok(());
     }
+    // Past the start-up, whether or not the tray can be built (see `Desktop::started`).
+    app.state::<Desktop>().mark_started();
     let engine = tauri::async_runtime::block_on(app.state::<Desktop>().engine());
     let view = tauri::async_runtime::block_on(desktop::tray_view(&engine));
     app.manage(Tray::build(app, &view, on_tray_menu)?);

@@ -1,6 +1,7 @@
 //! The client proper: configuration, the send/retry loop, and one method per endpoint.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use account_model::dto::{
@@ -143,10 +144,7 @@ struct Answer {
 /// A client for one server. Cheap to clone (the connection pool is shared).
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    /// For the long-lived event stream: no whole-call timeout (the stream consumer
-    /// watches for silence itself), the same connect timeout.
-    stream_http: reqwest::Client,
+    http: Http,
     config: ClientConfig,
 }
 
@@ -158,25 +156,54 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The one reqwest client of a [`Client`] and its event streams, made at the first
+/// request, not with the [`Client`].
+///
+/// Why: making it loads the OS trust store, and OpenSSL 3 parses the whole CA bundle
+/// then (~45 ms of CPU here, measured with `perf` in the desktop bench). The desktop app
+/// opens its client at start-up, to read its cache; made eagerly, that parse ran beside
+/// the window's first frame on a 2-core machine. One client serves the calls and the
+/// stream (the calls' whole-call timeout is set per request), so the bundle is parsed
+/// once, not twice.
+#[derive(Clone)]
+pub(crate) struct Http {
+    made: Arc<OnceLock<reqwest::Client>>,
+    connect_timeout: Duration,
+}
+
+impl Http {
+    fn new(connect_timeout: Duration) -> Self {
+        Self {
+            made: Arc::new(OnceLock::new()),
+            connect_timeout,
+        }
+    }
+
+    /// The client, made now if this is the first request. A failure (the TLS stack
+    /// cannot start) is a [`ClientError::Setup`] for this request; the next tries again.
+    pub(crate) fn get(&self) -> Result<reqwest::Client, ClientError> {
+        if let Some(made) = self.made.get() {
+            return Ok(made.clone());
+        }
+        // The OS TLS stack, named rather than left to reqwest's default, which would
+        // turn to rustls in a build where another crate (the server, in the workspace's
+        // tests) also enables it.
+        let made = reqwest::Client::builder()
+            .tls_backend_native()
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        // Two first requests at once may both make one; the first in is kept.
+        Ok(self.made.get_or_init(|| made).clone())
+    }
+}
+
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        // The OS TLS stack, named rather than left to reqwest's default, which would turn
-        // to rustls in a build where another crate (the server, in the workspace's tests)
-        // also enables it. The two clients differ only in the stream's lack of a total
-        // timeout.
-        let builder = || {
-            reqwest::Client::builder()
-                .tls_backend_native()
-                .tls_version_min(reqwest::tls::Version::TLS_1_2)
-                .connect_timeout(config.connect_timeout)
-                .user_agent(concat!("account-settings/", env!("CARGO_PKG_VERSION")))
-        };
-        let setup = |e: reqwest::Error| ClientError::Setup(e.to_string());
-        let http = builder().timeout(config.timeout).build().map_err(setup)?;
-        let stream_http = builder().build().map_err(setup)?;
         Ok(Self {
-            http,
-            stream_http,
+            http: Http::new(config.connect_timeout),
             config,
         })
     }
@@ -185,8 +212,10 @@ impl Client {
         &self.config
     }
 
-    pub(crate) fn stream_http(&self) -> reqwest::Client {
-        self.stream_http.clone()
+    /// For the event stream: the same client, without the calls' whole-call timeout
+    /// (the stream's consumer watches for silence itself).
+    pub(crate) fn stream_http(&self) -> Http {
+        self.http.clone()
     }
 
     /// `path` joined under the base URL.
@@ -275,11 +304,11 @@ impl Client {
     ) -> Result<AccountFetch, ClientError> {
         let answer = self
             .exchange(Retry::Safe, || {
-                let req = self.request(Method::GET, "v1/account", Some(token));
-                match known {
+                let req = self.request(Method::GET, "v1/account", Some(token))?;
+                Ok(match known {
                     Some(tag) => req.header(IF_NONE_MATCH, tag.as_str()),
                     None => req,
-                }
+                })
             })
             .await?;
         if answer.status == StatusCode::NOT_MODIFIED {
@@ -312,12 +341,12 @@ impl Client {
         let answer = self
             .exchange(retry, || {
                 let req = self
-                    .request(Method::PATCH, "v1/account/preferences", Some(token))
+                    .request(Method::PATCH, "v1/account/preferences", Some(token))?
                     .json(update);
-                match key {
+                Ok(match key {
                     Some(key) => req.header("idempotency-key", key.as_str()),
                     None => req,
-                }
+                })
             })
             .await?;
         decode(answer)
@@ -457,13 +486,22 @@ impl Client {
 
     // ---------- plumbing ----------
 
-    fn request(&self, method: Method, path: &str, token: Option<&SecretString>) -> RequestBuilder {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+    ) -> Result<RequestBuilder, ClientError> {
         let url = self.url(path);
-        let req = self.http.request(method, url);
-        match token {
+        let req = self
+            .http
+            .get()?
+            .request(method, url)
+            .timeout(self.config.timeout);
+        Ok(match token {
             Some(token) => req.bearer_auth(token.expose_secret()),
             None => req,
-        }
+        })
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -476,11 +514,11 @@ impl Client {
     ) -> Result<T, ClientError> {
         let answer = self
             .exchange(retry, || {
-                let req = self.request(method.clone(), path, token);
-                match body {
+                let req = self.request(method.clone(), path, token)?;
+                Ok(match body {
                     Some(body) => req.json(body),
                     None => req,
-                }
+                })
             })
             .await?;
         decode(answer)
@@ -496,11 +534,11 @@ impl Client {
     ) -> Result<(), ClientError> {
         let answer = self
             .exchange(Retry::Never, || {
-                let req = self.request(method.clone(), path, Some(token));
-                match body {
+                let req = self.request(method.clone(), path, Some(token))?;
+                Ok(match body {
                     Some(body) => req.json(body),
                     None => req,
-                }
+                })
             })
             .await?;
         refuse_4xx(&answer)?;
@@ -513,7 +551,7 @@ impl Client {
     async fn exchange(
         &self,
         retry: Retry,
-        build: impl Fn() -> RequestBuilder,
+        build: impl Fn() -> Result<RequestBuilder, ClientError>,
     ) -> Result<Answer, ClientError> {
         let attempts = match retry {
             Retry::Never => 1,
@@ -522,7 +560,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.attempt(build()).await;
+            let result = self.attempt(build()?).await;
             match result {
                 Err(e) if e.is_transient() && attempt < attempts => {
                     let wait = self.backoff(attempt);

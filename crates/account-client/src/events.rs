@@ -193,7 +193,7 @@ enum Outcome {
 }
 
 struct Consumer {
-    http: reqwest::Client,
+    http: crate::client::Http,
     url: reqwest::Url,
     response_timeout: Duration,
     token: SecretString,
@@ -250,8 +250,11 @@ impl Consumer {
 
     /// One connection: open, read until it ends, report what it ended in.
     async fn connect_once(&mut self) -> Outcome {
-        let mut req = self
-            .http
+        let http = match self.http.get() {
+            Ok(http) => http,
+            Err(e) => return lost(Disconnect::Unreachable(e.to_string()), false),
+        };
+        let mut req = http
             .get(self.url.clone())
             .bearer_auth(self.token.expose_secret())
             .header(reqwest::header::ACCEPT, "text/event-stream")

@@ -40,17 +40,43 @@ redacted_debug!(EmailChangeRequest { new_email } secret { password });
 redacted_debug!(PhoneChangeRequest { phone } secret { password });
 redacted_debug!(SignInResponse { session, account } secret { token });
 
+/// For an optional request field: absent, or a value. An explicit `null` is refused
+/// (serde would read it as absent): no operation gives `null` a meaning, and the
+/// document says "absent or a value", so the server must not take more than that.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// What the client detected on the device (OS locale and time zone). Applied once, at
 /// the first sign-in of a user who has never set language and region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegionDefaults {
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Language>, nullable = false))]
     pub language: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Country>, nullable = false))]
     pub country: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<TimeZone>, nullable = false))]
     pub time_zone: Option<String>,
 }
 
@@ -60,10 +86,28 @@ pub struct RegionDefaults {
 pub struct SignInRequest {
     pub email: String,
     pub password: String,
-    /// Shown in the sessions list, e.g. "Ana's laptop (Linux)". At most 100 characters.
-    #[serde(default)]
+    /// Shown in the sessions list, e.g. "Ana's laptop (Linux)". At most 100 characters,
+    /// no control characters.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            nullable = false,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub device_name: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub detected: Option<RegionDefaults>,
 }
 
@@ -72,7 +116,12 @@ pub struct SignInRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    /// 15 to 128 characters, not a common password, not containing the user's name or
+    /// email, and hard to guess (zxcvbn score 3 or more): `password-strength` tells.
+    #[cfg_attr(feature = "openapi", schema(min_length = 15, max_length = 128))]
     pub new_password: String,
+    /// The new password again.
+    #[cfg_attr(feature = "openapi", schema(min_length = 15, max_length = 128))]
     pub repeat_password: String,
 }
 
@@ -87,6 +136,7 @@ pub struct PasswordStrengthRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmailChangeRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = Email))]
     pub new_email: String,
     pub password: String,
 }
@@ -96,6 +146,7 @@ pub struct EmailChangeRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PhoneChangeRequest {
     /// With its country code: `+34 600 123 456`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::phone_input))]
     pub phone: String,
     pub password: String,
 }
@@ -113,12 +164,30 @@ pub struct ConfirmCodeRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LowBalanceUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub enabled: Option<bool>,
     /// Minor units (cents) of the organization's currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)
+    )]
     pub threshold_minor: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::low_balance_channels))]
     pub channels: Option<Vec<String>>,
 }
 
@@ -131,18 +200,49 @@ pub struct LowBalanceUpdate {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdatePreferencesRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub base_version: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Language>, nullable = false))]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Country>, nullable = false))]
     pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<TimeZone>, nullable = false))]
     pub time_zone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::contact_import_channels))]
     pub contact_imports: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::billing_channels))]
     pub billing: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub low_balance: Option<LowBalanceUpdate>,
 }
 
@@ -150,6 +250,7 @@ pub struct UpdatePreferencesRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeRoleRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = Role))]
     pub role: String,
 }
 
@@ -204,17 +305,13 @@ pub struct PendingChangeView {
 pub struct AccountView {
     pub id: i64,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub email: Email,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub phone: Option<PhoneNumber>,
     pub role: Role,
     pub permissions: Vec<Permission>,
     pub organization: OrganizationView,
     pub language: Language,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub country: Option<Country>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub time_zone: TimeZone,
     /// False until language and region were set, by the user or from detected defaults.
     pub region_configured: bool,
@@ -273,7 +370,6 @@ pub struct RevokedView {
 pub struct MemberView {
     pub user_id: i64,
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub email: Email,
     pub role: Role,
 }
@@ -298,7 +394,6 @@ pub struct SessionsView {
 pub struct BalanceView {
     /// Minor units (cents); negative when the organization owes.
     pub amount_minor: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: crate::Currency,
 }
 
@@ -310,10 +405,19 @@ pub struct BalanceView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BalanceAdjustmentRequest {
     /// Minor units; positive adds, negative charges. Not zero.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::adjustment_minor))]
     pub amount_minor: i64,
-    /// 1–100 characters. The same key applies once; a repeat returns the first result.
+    /// 1–100 characters, not all white space. The same key applies once; a repeat
+    /// returns the first result.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::idempotency_key))]
     pub idempotency_key: String,
-    #[serde(default)]
+    /// At most 200 characters.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 200))]
     pub description: Option<String>,
 }
 
@@ -326,7 +430,6 @@ pub struct BalanceAdjustmentView {
     pub amount_minor: i64,
     /// The balance right after this adjustment.
     pub balance_after_minor: i64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: crate::Currency,
     /// False when the idempotency key had been used: nothing was applied this time.
     pub applied: bool,
@@ -336,35 +439,43 @@ pub struct BalanceAdjustmentView {
 /// Something that happened on the platform, to be told to the users who want to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
+// Fields are renamed per variant, not with `rename_all_fields`: serde reads both the
+// same, and the OpenAPI derive only knows the per-variant form (with the container's,
+// it documented snake_case fields the server refuses).
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PlatformEvent {
     /// Routed to every member by their contact-import channels.
+    #[serde(rename_all = "camelCase")]
     ContactImportFinished {
         organization_id: i64,
+        #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::list_name))]
         list_name: String,
+        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
         imported: i64,
+        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
         rejected: i64,
     },
     /// Routed to users with billing permission by their billing channels.
+    #[serde(rename_all = "camelCase")]
     PaymentReceived {
         organization_id: i64,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
         amount_minor: i64,
     },
     /// Routed to users with billing permission by their billing channels.
+    #[serde(rename_all = "camelCase")]
     InvoiceIssued {
         organization_id: i64,
+        #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::invoice_number))]
         invoice_number: String,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
         amount_minor: i64,
         /// `YYYY-MM-DD`.
         due_date: chrono::NaiveDate,
     },
     /// Re-evaluates the low-balance alerts of the organization now. Alerts still fire
     /// once per crossing, so repeating this event never repeats an alert.
+    #[serde(rename_all = "camelCase")]
     LowBalance { organization_id: i64 },
 }
 
@@ -400,26 +511,24 @@ pub struct EmitResultView {
 /// The `data` of each server-sent event; its SSE `event:` field is the same `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
+// Fields renamed per variant, as in `PlatformEvent` (and for the same reason).
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
     /// The organization's balance changed.
+    #[serde(rename_all = "camelCase")]
     BalanceChanged {
         amount_minor: i64,
-        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         currency: crate::Currency,
     },
     /// The account changed (here or on another device); fetch it if `version` is newer.
+    #[serde(rename_all = "camelCase")]
     AccountChanged { version: i64 },
     /// The server's low-balance alert fired for this user and they chose the desktop
     /// channel: show a native notification.
+    #[serde(rename_all = "camelCase")]
     LowBalanceAlert {
         balance_minor: i64,
         threshold_minor: i64,
-        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         currency: crate::Currency,
     },
     /// This session was revoked; the stream ends after this event.
@@ -444,6 +553,21 @@ impl StreamEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_field_is_absent_or_a_value_never_null() {
+        let absent: SignInRequest =
+            serde_json::from_value(serde_json::json!({"email": "a@b.example", "password": "x"}))
+                .expect("absent is fine");
+        assert_eq!(absent.device_name, None);
+        let null = serde_json::from_value::<SignInRequest>(
+            serde_json::json!({"email": "a@b.example", "password": "x", "deviceName": null}),
+        );
+        assert!(null.is_err());
+        // And what is absent is not written as null either.
+        let json = serde_json::to_value(&absent).expect("json");
+        assert!(json.get("deviceName").is_none(), "{json}");
+    }
 
     #[test]
     fn passwords_and_tokens_never_show_in_debug_output() {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, ParseError};
 
 /// The longest address SMTP can carry in a path (RFC 5321 §4.5.3.1.3 minus the brackets).
-const MAX_LEN: usize = 254;
+pub(crate) const MAX_LEN: usize = 254;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]

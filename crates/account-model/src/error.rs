@@ -11,7 +11,6 @@ macro_rules! error_codes {
     ($($variant:ident => $name:literal,)*) => {
         /// What went wrong, as a stable machine-readable code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum ErrorCode {
             $(#[serde(rename = $name)] $variant,)*
         }
@@ -80,6 +79,24 @@ impl std::fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
+
+/// The document's `ErrorCode`: the wire names from [`ErrorCode::as_str`], the same
+/// function serde's names are checked against (the derive cannot read a name passed
+/// through `macro_rules!`, and documented the Rust variant names).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("What went wrong, as a stable machine-readable code."))
+            .enum_values(Some(Self::ALL.iter().map(|code| code.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ErrorCode {}
 
 /// The JSON body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,8 @@ mod phone;
 pub mod preferences;
 mod prefs;
 mod role;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod url;
 
 pub use contact::{ChangeKind, NewContact};
@@ -26,5 +28,7 @@ pub use locale::{Country, Language, TimeZone};
 pub use password::{Owner, Password, Refusal, Strength};
 pub use phone::{PhoneNumber, precheck as precheck_phone};
 pub use preferences::{PrefChange, PrefField, PrefInput, PreferencesUpdate};
-pub use prefs::{Channel, Channels, Currency, MAX_THRESHOLD_MINOR, NoticeKind, Threshold};
+pub use prefs::{
+    Channel, Channels, Currency, MAX_ADJUSTMENT_MINOR, MAX_THRESHOLD_MINOR, NoticeKind, Threshold,
+};
 pub use role::{Permission, Role};

@@ -304,6 +304,12 @@ impl PrefChange {
             changes.push(Self::Billing(set));
         }
         if let Some(low) = input.low_balance {
+            if *low == LowBalanceUpdate::default() {
+                return Err(ParseError::new(
+                    ErrorCode::InvalidRequest,
+                    "lowBalance names no field: send enabled, thresholdMinor or channels, or leave it out",
+                ));
+            }
             if let Some(enabled) = low.enabled {
                 changes.push(Self::LowBalanceEnabled(enabled));
             }

@@ -175,6 +175,9 @@ impl fmt::Display for Currency {
     }
 }
 
+/// The largest balance adjustment, either way: ten billion in major units.
+pub const MAX_ADJUSTMENT_MINOR: i64 = 1_000_000_000_000;
+
 /// The largest threshold accepted: ten billion in major units, far above any balance.
 pub const MAX_THRESHOLD_MINOR: i64 = 1_000_000_000_000;
 

@@ -95,7 +95,8 @@ pub async fn get_account(
 /// `Idempotency-Key` to make retries safe; `baseVersion` guards against lost updates.
 #[utoipa::path(patch, path = "/v1/account/preferences", tag = "account", security(("bearer" = [])),
     request_body = UpdatePreferencesRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-100 characters; a repeat returns the first response")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, pattern = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+            description = "1-100 visible ASCII characters; a repeat with the same body returns the first response")),
     responses((status = 200, body = AccountView), (status = 409, description = "version_conflict, details.current holds the account", body = ErrorBody),
               (status = 403, description = "billing fields without billing permission", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_preferences(

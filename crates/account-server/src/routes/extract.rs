@@ -4,7 +4,6 @@
 
 use account_model::ErrorCode;
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
@@ -52,10 +51,42 @@ impl<T: DeserializeOwned> FromRequest<Services> for AppJson<T> {
                 },
             );
         }
-        match axum::Json::<T>::from_bytes(&body) {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            AppError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        integral_numbers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("the request does not fit this endpoint: {e}"),
+                )
+            })
+    }
+}
+
+/// Numbers written with a fraction part of zero (`1199.0`, `1e3`) as the integers they
+/// are. JSON Schema, and so the OpenAPI document, counts `1.0` as an integer; serde's
+/// `i64` refuses it. Anything with a real fraction, or outside `i64`, stays as it is
+/// and is refused by the type.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                // 2^63: the first float past i64::MAX; every float below it with no fraction
+                // is an exact i64.
+                if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -75,37 +106,6 @@ fn is_json(headers: &HeaderMap) -> bool {
         || essence
             .strip_prefix("application/")
             .is_some_and(|sub| sub.ends_with("+json"))
-}
-
-fn json_rejection(rejection: JsonRejection) -> AppError {
-    match rejection {
-        JsonRejection::JsonDataError(e) => {
-            // serde's message names the field and what was wrong ("unknown field `x`",
-            // "invalid type: integer, expected a string").
-            let detail =
-                std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
-            AppError::new(
-                ErrorCode::InvalidRequest,
-                format!("the request does not fit this endpoint: {detail}"),
-            )
-        }
-        JsonRejection::JsonSyntaxError(e) => {
-            let detail =
-                std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string());
-            AppError::new(
-                ErrorCode::MalformedJson,
-                format!("the body is not valid JSON: {detail}"),
-            )
-        }
-        JsonRejection::MissingJsonContentType(_) => AppError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the body as JSON with Content-Type: application/json",
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
-        }
-        other => AppError::new(ErrorCode::InvalidRequest, other.body_text()),
-    }
 }
 
 /// The bearer token of `Authorization: Bearer <token>`, not looked up yet. The scheme

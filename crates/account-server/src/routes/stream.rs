@@ -32,7 +32,9 @@ fn sse(id: i64, event: &StreamEvent) -> Event {
 /// The caller's live events (server-sent events). Send `Last-Event-ID` to resume.
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event id")),
-    responses((status = 200, description = "text/event-stream of StreamEvent; `event:` is its type, `id:` its id", body = StreamEvent),
+    responses((status = 200, content_type = "text/event-stream",
+               description = "Server-sent events that do not end while the session lives. Each event's `data:` is one StreamEvent as JSON (the schema here), its `event:` the StreamEvent's `type`, its `id:` the id to resume after; comment lines are heartbeats.",
+               body = StreamEvent),
               (status = 401, body = ErrorBody)))]
 pub async fn stream_events(
     State(services): State<Services>,

@@ -49,9 +49,11 @@ fn bad(what: &str, value: &str, why: String) -> AppError {
 /// The newest release above `current_version` for this OS and architecture, or 204 when
 /// the app is up to date (or no release folder is configured).
 #[utoipa::path(get, path = "/v1/desktop/updates/{target}/{arch}/{current_version}", tag = "desktop",
-    params(("target" = String, Path, description = "linux, windows or darwin"),
-           ("arch" = String, Path, description = "x86_64, aarch64, i686 or armv7"),
-           ("current_version" = String, Path, description = "the installed app's version (semver)")),
+    params(("target" = Os, Path, description = "the app's OS"),
+           ("arch" = Arch, Path, description = "the app's CPU architecture"),
+           // Semantic Versioning 2.0's own pattern (semver.org), numbers kept below 10^18 so
+           // every match fits the `semver` crate's 64-bit parts.
+           ("current_version" = String, Path, pattern = r"^(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})\.(0|[1-9]\d{0,17})(?:-((?:0|[1-9]\d{0,17}|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d{0,17}|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$", description = "the installed app's version (semver 2.0, each number below 10^18)")),
     responses((status = 200, body = UpdateManifest), (status = 204, description = "no newer release for this platform"),
               (status = 422, body = ErrorBody)))]
 pub async fn desktop_update(

@@ -260,13 +260,15 @@ impl Services {
 
 fn parse_device_name(raw: Option<String>) -> AppResult<String> {
     let name = raw.unwrap_or_default();
-    let name = name.trim();
+    // The length is of the name as sent (what the OpenAPI document states); the name
+    // kept is trimmed.
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(AppError::new(
             ErrorCode::InvalidDeviceName,
             "the device name must be at most 100 characters, without control characters",
         ));
     }
+    let name = name.trim();
     Ok(if name.is_empty() {
         "Unnamed device".to_owned()
     } else {

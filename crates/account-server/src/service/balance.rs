@@ -12,7 +12,7 @@
 
 use account_model::dto::{BalanceAdjustmentView, StreamEvent};
 use account_model::i18n::Message;
-use account_model::{Channel, ErrorCode, Permission};
+use account_model::{Channel, ErrorCode, MAX_ADJUSTMENT_MINOR, Permission};
 
 use super::Services;
 use super::notify::{Routed, send_on};
@@ -83,14 +83,16 @@ impl Services {
         key: &str,
         description: Option<String>,
     ) -> AppResult<BalanceAdjustmentView> {
-        let key = key.trim().to_owned();
-        if key.is_empty() || key.chars().count() > 100 {
+        // Lengths are of the text as sent, as the OpenAPI document states them; the key is
+        // kept as sent too (an opaque token: " a" and "a" are two keys).
+        if key.trim().is_empty() || key.chars().count() > 100 {
             return Err(AppError::new(
                 ErrorCode::InvalidRequest,
-                "idempotencyKey must be 1 to 100 characters",
+                "idempotencyKey must be 1 to 100 characters, not all white space",
             ));
         }
-        if amount_minor == 0 || amount_minor.unsigned_abs() > 1_000_000_000_000 {
+        let key = key.to_owned();
+        if amount_minor == 0 || amount_minor.unsigned_abs() > MAX_ADJUSTMENT_MINOR.unsigned_abs() {
             return Err(AppError::new(
                 ErrorCode::InvalidRequest,
                 "amountMinor must be non-zero and at most 10^12 in size",

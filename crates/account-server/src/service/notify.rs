@@ -164,8 +164,9 @@ fn check_event(event: &PlatformEvent) -> AppResult<()> {
             rejected,
             ..
         } => {
+            // Lengths are of the text as sent, as the OpenAPI document states them.
             if list_name.trim().is_empty() || list_name.chars().count() > 200 {
-                return bad("listName must be 1 to 200 characters");
+                return bad("listName must be 1 to 200 characters, not all white space");
             }
             if *imported < 0 || *rejected < 0 {
                 return bad("imported and rejected cannot be negative");
@@ -180,7 +181,7 @@ fn check_event(event: &PlatformEvent) -> AppResult<()> {
             ..
         } => {
             if invoice_number.trim().is_empty() || invoice_number.chars().count() > 64 {
-                return bad("invoiceNumber must be 1 to 64 characters");
+                return bad("invoiceNumber must be 1 to 64 characters, not all white space");
             }
             if *amount_minor <= 0 {
                 return bad("an invoice's amountMinor must be positive");

@@ -261,3 +261,58 @@ async fn invalid_field_values_never_reach_storage(engine) {
     assert_eq!(weird.code(), "invalid_language");
 }
 }
+
+engine_test! {
+async fn bodies_are_read_as_the_document_states_them(engine) {
+    // What the OpenAPI document (JSON Schema) allows is taken, and only that: `1.0` is an
+    // integer, `1.5` is not; an optional field is absent or a value, never `null`; an
+    // update names a field; lengths are of the text as sent.
+    let app = spawn_app(engine).await;
+    let ana = app.user(Role::Owner, "ana@example.com").await;
+    let version = app.account(&ana.token).await.body["version"].as_i64().expect("version");
+    let t = Some(ana.token.as_str());
+    let patch = |body: serde_json::Value| {
+        app.request(Method::PATCH, "/v1/account/preferences", t, Some(body))
+    };
+
+    let integral = patch(json!({ "baseVersion": version as f64, "language": "fr" })).await;
+    assert_eq!(integral.status, StatusCode::OK, "{:?}", integral.body);
+    let version = integral.body["version"].as_i64().expect("version");
+
+    let fraction = patch(json!({ "baseVersion": version as f64 + 0.5, "language": "es" })).await;
+    assert_eq!(fraction.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fraction.code(), "invalid_request");
+
+    let null = patch(json!({ "baseVersion": version, "language": null, "country": "ES" })).await;
+    assert_eq!(null.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", null.body);
+    assert_eq!(null.code(), "invalid_request");
+
+    let empty = patch(json!({ "baseVersion": version, "lowBalance": {} })).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.code(), "invalid_request");
+
+    let device = app
+        .sign_in(json!({
+            "email": "ana@example.com", "password": PASSWORD,
+            "deviceName": format!("{}laptop", " ".repeat(95)),
+        }))
+        .await;
+    assert_eq!(device.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", device.body);
+    assert_eq!(device.code(), "invalid_device_name");
+
+    let key = app
+        .service(
+            &format!("/v1/service/organizations/{}/balance-adjustments", app.org_id),
+            json!({ "amountMinor": -1, "idempotencyKey": format!(" {}", "k".repeat(100)) }),
+        )
+        .await;
+    assert_eq!(key.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(key.code(), "invalid_request");
+
+    // Nothing of the refused ones changed anything.
+    let now = app.account(&ana.token).await.body;
+    assert_eq!(now["version"], version);
+    assert_eq!(now["language"], "fr");
+    assert_eq!(now["balance"]["amountMinor"], 10_000);
+}
+}

@@ -428,6 +428,15 @@ impl EventStream {
         }
     }
 
+    /// The response's `Content-Type`.
+    pub fn content_type(&self) -> &str {
+        self.response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
     /// The next event within `timeout`; `None` on timeout or when the stream ended.
     pub async fn next(&mut self, timeout: std::time::Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -41,6 +41,7 @@ mod org;
 mod preferences;
 mod retention;
 mod routing;
+mod schemathesis;
 mod sessions;
 mod store;
 mod stream;

@@ -198,3 +198,63 @@ async fn an_event_id_this_server_never_issued_asks_the_client_to_resync(engine) 
     }
 }
 }
+
+engine_test! {
+async fn the_stream_is_what_the_document_says(engine) {
+    // Served as text/event-stream; each event's `event:` is its data's `type`, its
+    // `id:` a number that grows, its data one of the document's StreamEvent variants
+    // with exactly that variant's fields; resuming after an id replays what followed.
+    let app = spawn_app(engine).await;
+    let owner = app.user(Role::Owner, "o@example.com").await;
+    let document: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi.json")).expect("document");
+    let content = &document["paths"]["/v1/events"]["get"]["responses"]["200"]["content"];
+    assert!(content.get("text/event-stream").is_some(), "{content}");
+    let variants = document["components"]["schemas"]["StreamEvent"]["oneOf"]
+        .as_array()
+        .expect("StreamEvent is a oneOf");
+
+    let mut stream = app.events(&owner.token, None).await;
+    assert!(stream.content_type().starts_with("text/event-stream"), "{}", stream.content_type());
+    app.adjust(-100, "s1").await;
+    let version = app.account(&owner.token).await.body["version"].as_i64().expect("version");
+    let reply = app
+        .preferences(&owner.token, json!({ "baseVersion": version, "language": "fr" }))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let event = stream.next(Duration::from_secs(3)).await.expect("an event");
+        seen.push(event);
+    }
+    let mut last = 0;
+    for event in &seen {
+        let id = event.id.expect("every event has an id");
+        assert!(id > last, "ids grow: {id} after {last}");
+        last = id;
+        let kind = event.data["type"].as_str().expect("data has a type");
+        assert_eq!(event.event, kind);
+        let variant = variants
+            .iter()
+            .find(|v| v["properties"]["type"]["enum"][0] == kind)
+            .unwrap_or_else(|| panic!("{kind} is not a documented StreamEvent"));
+        let fields: std::collections::BTreeSet<&str> =
+            event.data.as_object().expect("object").keys().map(String::as_str).collect();
+        let documented: std::collections::BTreeSet<&str> = variant["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(fields, documented, "{kind}");
+    }
+    let names: Vec<&str> = seen.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names, ["balance_changed", "account_changed"]);
+
+    let mut resumed = app.events(&owner.token, seen[0].id).await;
+    let replayed = resumed.next(Duration::from_secs(3)).await.expect("replayed");
+    assert_eq!(replayed.id, seen[1].id);
+    assert_eq!(replayed.data, seen[1].data);
+}
+}

@@ -142,34 +142,52 @@ async fn proxy_without_events(upstream: std::net::SocketAddr) -> (String, Arc<At
     let refused = Arc::new(AtomicUsize::new(0));
     let counter = refused.clone();
     tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
+        while let Ok((client, _)) = listener.accept().await {
             let counter = counter.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(2).any(|w| w == b"\r\n") {
-                    match client.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                // Each reqwest client keeps its own connections, and the stream's
-                // client only ever asks for the stream: its first request decides.
-                if head.starts_with(b"GET /v1/events") {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    let body = r#"{"code":"internal","message":"streaming unavailable"}"#;
-                    let answer = format!(
-                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = client.write_all(answer.as_bytes()).await;
-                    return;
-                }
-                let Ok(mut server) = TcpStream::connect(upstream).await else {
+                let Ok(server) = TcpStream::connect(upstream).await else {
                     return;
                 };
-                if server.write_all(&head).await.is_ok() {
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                let (mut from_client, to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let to_client = Arc::new(tokio::sync::Mutex::new(to_client));
+                let answers = {
+                    let to_client = to_client.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n) = from_server.read(&mut buf).await {
+                            if n == 0 || to_client.lock().await.write_all(&buf[..n]).await.is_err()
+                            {
+                                break;
+                            }
+                        }
+                    })
+                };
+                // The calls and the stream share one client and its pooled connections,
+                // so any request on a connection may be the stream's: every chunk the
+                // client sends is looked at (reqwest writes a request head in one).
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let n = match from_client.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if buf[..n].starts_with(b"GET /v1/events") {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        // The request before it was answered in full (HTTP/1.1 asks for
+                        // one answer at a time on a connection).
+                        answers.abort();
+                        let body = r#"{"code":"internal","message":"streaming unavailable"}"#;
+                        let answer = format!(
+                            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let _ = to_client.lock().await.write_all(answer.as_bytes()).await;
+                        return;
+                    }
+                    if to_server.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
                 }
             });
         }
