@@ -177,10 +177,7 @@ pub struct LowBalanceUpdate {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present"
     )]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(nullable = false, minimum = 0, maximum = 1_000_000_000_000_i64)
-    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::threshold_minor))]
     pub threshold_minor: Option<i64>,
     #[serde(
         default,

@@ -98,14 +98,26 @@ pub fn nonblank(max: usize) -> Schema {
         .into()
 }
 
+/// A low-balance threshold: 0 to [`crate::MAX_THRESHOLD_MINOR`] minor units.
+pub fn threshold_minor() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .description(Some("Minor units (cents) of the organization's currency."))
+        .minimum(Some(0))
+        .maximum(Some(crate::MAX_THRESHOLD_MINOR))
+        .build()
+        .into()
+}
+
 /// A balance adjustment: a non-zero number of minor units, at most 10^12 either way.
 pub fn adjustment_minor() -> Schema {
     let side = |min: i64, max: i64| {
         ObjectBuilder::new()
             .schema_type(Type::Integer)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-            .minimum(Some(min as f64))
-            .maximum(Some(max as f64))
+            .minimum(Some(min))
+            .maximum(Some(max))
             .build()
     };
     OneOfBuilder::new()
