@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "Das neue Passwort muss sich vom aktuellen unterscheiden.",
   "error.wrong_password": "Das Passwort ist nicht korrekt.",
   "error.invalid_email": "Geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
+  "error.email_confusable": "Diese Adresse mischt Alphabete oder enthält ähnlich aussehende oder unsichtbare Zeichen und könnte mit einer anderen verwechselt werden. Geben Sie sie in einem einzigen Alphabet mit gewöhnlichen Zeichen ein.",
   "error.email_taken": "Diese E-Mail-Adresse wird bereits von einem anderen Konto verwendet.",
   "error.email_unchanged": "Das ist bereits Ihre E-Mail-Adresse.",
   "error.invalid_phone": "Das ist keine gültige Telefonnummer. Prüfen Sie Ländervorwahl und Nummer.",

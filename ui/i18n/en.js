@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "The new password must be different from the current one.",
   "error.wrong_password": "The password is not correct.",
   "error.invalid_email": "Enter a valid email address, like name@example.com.",
+  "error.email_confusable": "This address mixes alphabets or has look-alike or invisible characters, so it could pass for another address. Type it in one alphabet, with ordinary characters.",
   "error.email_taken": "Another account already uses this email address.",
   "error.email_unchanged": "This is already your email address.",
   "error.invalid_phone": "This is not a valid phone number. Check the country code and the number.",

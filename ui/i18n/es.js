@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "La nueva contraseña debe ser distinta de la actual.",
   "error.wrong_password": "La contraseña no es correcta.",
   "error.invalid_email": "Introduce un email válido, como nombre@ejemplo.com.",
+  "error.email_confusable": "Este email mezcla alfabetos o tiene caracteres parecidos o invisibles, y podría pasar por otra dirección. Escríbelo en un solo alfabeto, con caracteres normales.",
   "error.email_taken": "Otra cuenta ya usa este email.",
   "error.email_unchanged": "Este ya es tu email.",
   "error.invalid_phone": "No es un número de teléfono válido. Revisa el prefijo y el número.",

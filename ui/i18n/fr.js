@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "Le nouveau mot de passe doit être différent de l'actuel.",
   "error.wrong_password": "Le mot de passe est incorrect.",
   "error.invalid_email": "Saisissez une adresse e-mail valide, comme nom@exemple.fr.",
+  "error.email_confusable": "Cette adresse mélange des alphabets ou contient des caractères trompeurs ou invisibles : elle pourrait passer pour une autre. Saisissez-la dans un seul alphabet, avec des caractères ordinaires.",
   "error.email_taken": "Un autre compte utilise déjà cette adresse e-mail.",
   "error.email_unchanged": "C'est déjà votre adresse e-mail.",
   "error.invalid_phone": "Ce numéro de téléphone n'est pas valide. Vérifiez l'indicatif et le numéro.",

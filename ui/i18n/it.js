@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "La nuova password deve essere diversa da quella attuale.",
   "error.wrong_password": "La password non è corretta.",
   "error.invalid_email": "Inserisci un indirizzo email valido, come nome@esempio.it.",
+  "error.email_confusable": "Questo indirizzo mescola alfabeti o contiene caratteri ingannevoli o invisibili, e potrebbe passare per un altro. Scrivilo in un solo alfabeto, con caratteri normali.",
   "error.email_taken": "Un altro account usa già questo indirizzo email.",
   "error.email_unchanged": "Questo è già il tuo indirizzo email.",
   "error.invalid_phone": "Questo numero di telefono non è valido. Controlla il prefisso e il numero.",

@@ -217,6 +217,7 @@ export default {
   "error.password_unchanged": "A nova palavra-passe tem de ser diferente da atual.",
   "error.wrong_password": "A palavra-passe não está correta.",
   "error.invalid_email": "Introduza um email válido, como nome@exemplo.pt.",
+  "error.email_confusable": "Este email mistura alfabetos ou tem caracteres semelhantes ou invisíveis, e pode passar por outro endereço. Escreva-o num só alfabeto, com caracteres normais.",
   "error.email_taken": "Outra conta já usa este email.",
   "error.email_unchanged": "Este já é o seu email.",
   "error.invalid_phone": "Este número de telemóvel não é válido. Verifique o indicativo e o número.",

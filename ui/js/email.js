@@ -44,6 +44,7 @@ export function initEmail() {
     },
     fieldOf: {
       invalid_email: "email-new",
+      email_confusable: "email-new",
       email_taken: "email-new",
       email_unchanged: "email-new",
       wrong_password: "email-password",

@@ -37,6 +37,7 @@ error_codes! {
     NotFound => "not_found",
     MethodNotAllowed => "method_not_allowed",
     InvalidEmail => "invalid_email",
+    EmailConfusable => "email_confusable",
     InvalidPhone => "invalid_phone",
     PhoneCountryNotAllowed => "phone_country_not_allowed",
     PasswordTooShort => "password_too_short",

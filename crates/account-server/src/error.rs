@@ -75,6 +75,7 @@ impl AppError {
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             InvalidRequest
             | InvalidEmail
+            | EmailConfusable
             | InvalidPhone
             | PhoneCountryNotAllowed
             | PasswordTooShort

@@ -1,8 +1,12 @@
 //! The demo organization that `make run` starts with: one user per role, all with the
 //! same password, and a balance just above the owner's low-balance threshold so the
 //! alert can be seen by lowering it a little.
+//!
+//! The users are created the way any user is: names through `DisplayName::parse`,
+//! addresses through `Email::parse`, and the store refuses an address that looks like
+//! one another account already has (its skeleton index), as for an email change.
 
-use account_model::{Channels, Email, NoticeKind, PhoneNumber, Role, Threshold};
+use account_model::{Channels, DisplayName, Email, NoticeKind, PhoneNumber, Role, Threshold};
 use secrecy::SecretString;
 
 use crate::service::Services;
@@ -52,13 +56,14 @@ pub async fn seed_demo(services: &Services) -> anyhow::Result<bool> {
         .insert_organization(DEMO_ORGANIZATION, "EUR", DEMO_BALANCE_MINOR, now)
         .await?;
     for (name, email, role, phone) in DEMO_USERS {
+        let name = DisplayName::parse(name)?;
         let email = Email::parse(email)?;
         let phone = phone.map(PhoneNumber::parse).transpose()?;
         let alerts = role.can(account_model::Permission::ViewBilling) && *role != Role::Admin;
         tx.insert_user(
             &NewUser {
                 organization_id: org,
-                name,
+                name: &name,
                 email: &email,
                 phone: phone.as_ref(),
                 role: *role,

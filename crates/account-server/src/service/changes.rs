@@ -181,8 +181,10 @@ impl Services {
         let now = self.now_ms();
         let mut tx = self.store.write().await?;
         tx.lock_user(user.id).await?;
+        // The same answer whether the address is taken or only looks like one that is:
+        // neither says which account, or which address, it collided with.
         if let Target::Email(email) = &target
-            && tx.email_taken(email).await?
+            && tx.email_taken(email, user.id).await?
         {
             return Err(email_taken(
                 "another account already uses this email address",
@@ -339,7 +341,7 @@ impl Services {
         }
         let message = match Target::stored(kind, &pending.target)? {
             Target::Email(email) => {
-                if tx.email_taken(&email).await? {
+                if tx.email_taken(&email, user.id).await? {
                     let taken = email_taken("another account took this email address meanwhile");
                     return self.void(tx, user.id, kind, now, taken).await;
                 }

@@ -22,6 +22,12 @@
 //!   never hands out an id smaller than one it has already given (see `postgres::feed`
 //!   for why that takes care on PostgreSQL).
 //! - Instants are milliseconds since the Unix epoch (UTC), as `i64`.
+//! - No two users have addresses that look alike: each row keeps its address's
+//!   [`Email::skeleton`] under a UNIQUE index, written with the address by every path
+//!   (so an insert or `set_email` that would break the rule is [`StoreError::Duplicate`]),
+//!   and filled in when the store opens for rows that predate it or were computed with
+//!   other skeleton data ([`Email::skeleton_data`]). Two existing accounts that collide
+//!   stop the opening with both ids: which one keeps its address is a person's call.
 
 pub mod copy;
 mod decode;
@@ -78,6 +84,15 @@ pub(crate) fn postgres_message(e: &tokio_postgres::Error) -> String {
     }
 }
 
+/// Two existing accounts whose addresses look alike, found while filling in skeletons.
+pub(crate) fn look_alike_accounts(first: i64, second: i64) -> StoreError {
+    StoreError::Migration(format!(
+        "users {first} and {second} have email addresses that look alike (the same UTS #39 \
+         skeleton), which this release does not allow: change one of the two addresses in \
+         the database, then start again"
+    ))
+}
+
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -110,7 +125,9 @@ pub trait ReadTx: Send {
     // users
     async fn user_by_id(&mut self, id: i64) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<UserRecord>>;
-    async fn email_taken(&mut self, email: &Email) -> StoreResult<bool>;
+    /// Whether a user other than `other_than` has `email`, or an address that looks
+    /// like it (the same [`Email::skeleton`]).
+    async fn email_taken(&mut self, email: &Email, other_than: i64) -> StoreResult<bool>;
     /// The organization's members, by name.
     async fn members(&mut self, organization_id: i64) -> StoreResult<Vec<UserRecord>>;
     async fn count_owners(&mut self, organization_id: i64) -> StoreResult<i64>;
@@ -220,7 +237,8 @@ pub trait WriteTx: ReadTx {
     /// announces it on the live stream, and returns it.
     async fn bump_version(&mut self, user_id: i64, now: i64) -> StoreResult<i64>;
     async fn set_password_hash(&mut self, user_id: i64, hash: &str, now: i64) -> StoreResult<()>;
-    /// [`StoreError::Duplicate`] when another account has the address.
+    /// [`StoreError::Duplicate`] when another account has the address or one that
+    /// looks like it.
     async fn set_email(&mut self, user_id: i64, email: &Email, now: i64) -> StoreResult<i64>;
     async fn set_phone(&mut self, user_id: i64, phone: &PhoneNumber, now: i64) -> StoreResult<i64>;
     async fn set_role(&mut self, user_id: i64, role: Role, now: i64) -> StoreResult<i64>;

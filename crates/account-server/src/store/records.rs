@@ -3,8 +3,8 @@
 
 use account_model::dto::StreamEvent;
 use account_model::{
-    ChangeKind, Channel, Channels, Country, Currency, Email, Language, PhoneNumber, Role,
-    Threshold, TimeZone,
+    ChangeKind, Channel, Channels, Country, Currency, DisplayName, Email, Language, PhoneNumber,
+    Role, Threshold, TimeZone,
 };
 
 /// A user as stored, with their organization's name, currency and balance.
@@ -32,11 +32,13 @@ pub struct UserRecord {
     pub balance_minor: i64,
 }
 
-/// A new user; everything else starts at the schema's defaults.
+/// A new user; everything else starts at the schema's defaults. The name and the
+/// address are parsed types: whatever path creates a user, they passed the look-alike
+/// checks (and the address's skeleton is stored with it).
 #[derive(Debug)]
 pub struct NewUser<'a> {
     pub organization_id: i64,
-    pub name: &'a str,
+    pub name: &'a DisplayName,
     pub email: &'a Email,
     pub phone: Option<&'a PhoneNumber>,
     pub role: Role,

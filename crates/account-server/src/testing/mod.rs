@@ -16,7 +16,7 @@ pub mod sinks;
 
 use std::sync::Arc;
 
-use account_model::{Email, PhoneNumber, PrefChange, Role};
+use account_model::{DisplayName, Email, PhoneNumber, PrefChange, Role};
 use rand::RngCore;
 use secrecy::SecretString;
 
@@ -189,6 +189,7 @@ pub async fn add_user(
     phone: Option<&str>,
 ) -> anyhow::Result<i64> {
     let hash = services.hasher.hash(SecretString::from(PASSWORD)).await?;
+    let name = DisplayName::parse("Test Person")?;
     let email = Email::parse(email)?;
     let phone = phone.map(PhoneNumber::parse).transpose()?;
     let now = services.now_ms();
@@ -197,7 +198,7 @@ pub async fn add_user(
         .insert_user(
             &NewUser {
                 organization_id,
-                name: "Test Person",
+                name: &name,
                 email: &email,
                 phone: phone.as_ref(),
                 role,

@@ -36,6 +36,7 @@ mod cluster;
 mod delivery;
 mod helpers;
 mod import;
+mod lookalikes;
 mod openapi;
 mod org;
 mod preferences;

@@ -2,7 +2,7 @@
 //! on whatever database is behind them (see `account_server::store`).
 
 use account_model::dto::StreamEvent;
-use account_model::{ChangeKind, Email, Language, PrefChange, PrefField, Role};
+use account_model::{ChangeKind, DisplayName, Email, Language, PrefChange, PrefField, Role};
 use account_server::store::{
     NewEvent, NewMessage, NewPendingChange, NewUser, OutChannel, Store, StoreError, StoredResponse,
 };
@@ -26,7 +26,7 @@ async fn seeded(store: &Store) -> (i64, i64) {
         .insert_user(
             &NewUser {
                 organization_id: org,
-                name: "Ana",
+                name: &DisplayName::parse("Ana").expect("name"),
                 email: &email,
                 phone: None,
                 role: Role::Owner,
@@ -102,7 +102,7 @@ async fn a_second_account_with_the_same_email_is_a_duplicate(engine) {
         .insert_user(
             &NewUser {
                 organization_id: org,
-                name: "Other",
+                name: &DisplayName::parse("Other").expect("name"),
                 email: &Email::parse("other@example.com").expect("email"),
                 phone: None,
                 role: Role::Member,
@@ -360,4 +360,118 @@ async fn postgres_speaks_tls_and_checks_the_servers_certificate() {
     Store::open(&config)
         .await
         .expect("no TLS when the URL says so");
+}
+
+/// Runs `sql` on the database behind the store's back (what an older release, or an
+/// operator, left there); the first column of the first row, as text.
+async fn behind_the_back(database: &TestDatabase, sql: &str) -> Option<String> {
+    match &database.postgres {
+        None => {
+            let conn = rusqlite::Connection::open(&database.config().database_path).expect("file");
+            let mut stmt = conn.prepare(sql).expect("sql");
+            let mut rows = stmt.query([]).expect("runs");
+            rows.next()
+                .expect("row")
+                .and_then(|row| row.get::<_, Option<String>>(0).expect("text"))
+        }
+        Some(pg) => {
+            let (client, connection) = tokio_postgres::connect(&pg.url, tokio_postgres::NoTls)
+                .await
+                .expect("connects");
+            tokio::spawn(connection);
+            client
+                .simple_query(sql)
+                .await
+                .expect("runs")
+                .into_iter()
+                .find_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => {
+                        Some(row.get(0).map(str::to_owned))
+                    }
+                    _ => None,
+                })
+                .flatten()
+        }
+    }
+}
+
+/// A member with `email` in `org`.
+async fn add_member(store: &Store, org: i64, email: &str) -> Result<i64, StoreError> {
+    let mut tx = store.write().await.expect("tx");
+    let id = tx
+        .insert_user(
+            &NewUser {
+                organization_id: org,
+                name: &DisplayName::parse("Member").expect("name"),
+                email: &Email::parse(email).expect("email"),
+                phone: None,
+                role: Role::Member,
+                password_hash: "x",
+                low_balance: None,
+            },
+            0,
+        )
+        .await?;
+    tx.commit().await.expect("commit");
+    Ok(id)
+}
+
+engine_test! {
+async fn a_second_account_with_a_look_alike_email_is_a_duplicate(engine) {
+    let (_database, store) = open(engine).await;
+    let (org, _) = seeded(&store).await;
+    let ape = add_member(&store, org, "ape@example.com").await.expect("ape");
+    let other = add_member(&store, org, "other@example.com").await.expect("other");
+    // All Cyrillic: а (U+0430), р (U+0440), е (U+0435); the same skeleton as ape.
+    let look_alike = Email::parse("аре@example.com").expect("single-script");
+
+    let inserted = add_member(&store, org, look_alike.as_str()).await;
+    let mut tx = store.write().await.expect("tx");
+    let changed = tx.set_email(other, &look_alike, 1).await;
+
+    assert!(matches!(inserted, Err(StoreError::Duplicate(_))), "{inserted:?}");
+    assert!(matches!(changed, Err(StoreError::Duplicate(_))), "{changed:?}");
+    drop(tx);
+    let mut read = store.read().await.expect("read");
+    assert!(read.email_taken(&look_alike, other).await.expect("query"));
+    // Not taken for ape's own account: a look-alike of one's own address is free.
+    assert!(!read.email_taken(&look_alike, ape).await.expect("query"));
+}
+}
+
+engine_test! {
+async fn skeletons_missing_or_stale_at_open_are_computed_and_look_alikes_stop_the_opening(engine) {
+    let (database, store) = open(engine).await;
+    let (org, ana) = seeded(&store).await;
+    let other = add_member(&store, org, "other@example.com").await.expect("other");
+    drop(store);
+    let skeleton_of = |id: i64| format!("SELECT email_skeleton FROM users WHERE id = {id}");
+    let expected = Email::parse("ana@example.com").expect("email").skeleton();
+
+    // Rows from before the column: filled in at open.
+    behind_the_back(&database, "UPDATE users SET email_skeleton = NULL").await;
+    drop(Store::open(&database.config()).await.expect("reopens"));
+    assert_eq!(behind_the_back(&database, &skeleton_of(ana)).await, Some(expected.clone()));
+
+    // Computed with other skeleton data: all recomputed.
+    behind_the_back(&database, "UPDATE email_skeleton_data SET version = 'older data'").await;
+    behind_the_back(&database, &format!("UPDATE users SET email_skeleton = 'stale' WHERE id = {ana}")).await;
+    drop(Store::open(&database.config()).await.expect("reopens"));
+    assert_eq!(behind_the_back(&database, &skeleton_of(ana)).await, Some(expected));
+    assert_eq!(
+        behind_the_back(&database, "SELECT version FROM email_skeleton_data").await,
+        Some(Email::skeleton_data())
+    );
+
+    // An address written before the rule that looks like another account's (Cyrillic а).
+    behind_the_back(
+        &database,
+        &format!("UPDATE users SET email = 'аna@example.com', email_skeleton = NULL WHERE id = {other}"),
+    )
+    .await;
+    let refused = Store::open(&database.config()).await.expect_err("two look-alike accounts");
+    let message = refused.to_string();
+    assert!(matches!(refused, StoreError::Migration(_)), "{message}");
+    assert!(message.contains(&format!("users {ana} and {other}")), "{message}");
+}
 }

@@ -16,7 +16,8 @@
 //!   at most a few statements whose small skew (a version bumped between two of them)
 //!   shows up in the next read.
 //! - Migrations (`migrations/postgres`) run under an advisory lock, so two instances
-//!   starting together migrate once.
+//!   starting together migrate once; the address skeletons SQL cannot compute are
+//!   filled in under the same lock, right after.
 //! - TLS follows the URL's `sslmode` (`disable`, `prefer` — the default —, `require`),
 //!   and whenever TLS is used the server's certificate is verified: against the Mozilla
 //!   roots, or the CA certificates of `database_ca_file` (a managed database's own CA,
@@ -284,8 +285,8 @@ impl ReadTx for PgTx {
     async fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<UserRecord>> {
         users::by_email(self.client()?, email).await
     }
-    async fn email_taken(&mut self, email: &Email) -> StoreResult<bool> {
-        users::email_taken(self.client()?, email).await
+    async fn email_taken(&mut self, email: &Email, other_than: i64) -> StoreResult<bool> {
+        users::email_taken(self.client()?, email, other_than).await
     }
     async fn members(&mut self, organization_id: i64) -> StoreResult<Vec<UserRecord>> {
         users::members(self.client()?, organization_id).await

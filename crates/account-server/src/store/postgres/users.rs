@@ -41,11 +41,17 @@ pub(super) async fn lock(c: &Client, id: i64) -> StoreResult<bool> {
     Ok(c.query_opt(&stmt, &[&id]).await?.is_some())
 }
 
-pub(super) async fn email_taken(c: &Client, email: &Email) -> StoreResult<bool> {
+pub(super) async fn email_taken(c: &Client, email: &Email, other_than: i64) -> StoreResult<bool> {
     let stmt = c
-        .prepare_cached("SELECT 1 FROM users WHERE email = $1")
+        .prepare_cached(
+            "SELECT 1 FROM users WHERE (email = $1 OR email_skeleton = $2) AND id <> $3 LIMIT 1",
+        )
         .await?;
-    Ok(c.query_opt(&stmt, &[&email.as_str()]).await?.is_some())
+    Ok(
+        c.query_opt(&stmt, &[&email.as_str(), &email.skeleton(), &other_than])
+            .await?
+            .is_some(),
+    )
 }
 
 pub(super) async fn members(c: &Client, organization_id: i64) -> StoreResult<Vec<UserRecord>> {
@@ -82,8 +88,9 @@ pub(super) async fn insert(c: &Client, user: &NewUser<'_>, now: i64) -> StoreRes
     let stmt = c
         .prepare_cached(
             "INSERT INTO users (organization_id, name, email, phone, role, password_hash, \
-             low_balance_enabled, low_balance_threshold, low_balance_channels, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+             low_balance_enabled, low_balance_threshold, low_balance_channels, created_at, updated_at, \
+             email_skeleton) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
         )
         .await?;
     let row = c
@@ -91,7 +98,7 @@ pub(super) async fn insert(c: &Client, user: &NewUser<'_>, now: i64) -> StoreRes
             &stmt,
             &[
                 &user.organization_id,
-                &user.name,
+                &user.name.as_str(),
                 &user.email.as_str(),
                 &user.phone.map(|p| p.as_str()),
                 &user.role.as_str(),
@@ -100,6 +107,7 @@ pub(super) async fn insert(c: &Client, user: &NewUser<'_>, now: i64) -> StoreRes
                 &threshold,
                 &channels,
                 &now,
+                &user.email.skeleton(),
             ],
         )
         .await
@@ -150,9 +158,9 @@ pub(super) async fn set_email(
     now: i64,
 ) -> StoreResult<i64> {
     let stmt = c
-        .prepare_cached("UPDATE users SET email = $2 WHERE id = $1")
+        .prepare_cached("UPDATE users SET email = $2, email_skeleton = $3 WHERE id = $1")
         .await?;
-    c.execute(&stmt, &[&user_id, &email.as_str()])
+    c.execute(&stmt, &[&user_id, &email.as_str(), &email.skeleton()])
         .await
         .map_err(|e| unique(e, "users.email"))?;
     bump_version(c, user_id, now).await

@@ -19,7 +19,9 @@
 //! - **Every statement is prepared once per connection** (`prepare_cached`).
 //!
 //! Migrations are embedded (`migrations/sqlite`) and applied in order by
-//! `PRAGMA user_version`; the same files run in production and in every test.
+//! `PRAGMA user_version`; the same files run in production and in every test. What SQL
+//! cannot compute (the address skeletons of migration 0003) is filled in right after,
+//! still inside the opening.
 
 mod codes;
 mod events;
@@ -44,6 +46,7 @@ use super::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_init.sql"),
     include_str!("../../../migrations/sqlite/0002_balance_events.sql"),
+    include_str!("../../../migrations/sqlite/0003_email_skeleton.sql"),
 ];
 /// Idle reader connections kept open.
 const READERS_KEPT: usize = 8;
@@ -200,6 +203,7 @@ impl SqliteStore {
             tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
                 let mut conn = open_writer(&path)?;
                 migrate(&mut conn)?;
+                users::fill_email_skeletons(&mut conn)?;
                 // From here `BEGIN IMMEDIATE` answers at once when another process
                 // writes; see `begin_write`.
                 conn.busy_timeout(Duration::ZERO)?;
@@ -430,8 +434,8 @@ impl ReadTx for SqliteTx {
     async fn user_by_email(&mut self, email: &Email) -> StoreResult<Option<UserRecord>> {
         users::by_email(self.conn()?, email)
     }
-    async fn email_taken(&mut self, email: &Email) -> StoreResult<bool> {
-        users::email_taken(self.conn()?, email)
+    async fn email_taken(&mut self, email: &Email, other_than: i64) -> StoreResult<bool> {
+        users::email_taken(self.conn()?, email, other_than)
     }
     async fn members(&mut self, organization_id: i64) -> StoreResult<Vec<UserRecord>> {
         users::members(self.conn()?, organization_id)

@@ -39,10 +39,15 @@ pub(super) fn exists(conn: &Connection, id: i64) -> StoreResult<bool> {
         .is_some())
 }
 
-pub(super) fn email_taken(conn: &Connection, email: &Email) -> StoreResult<bool> {
+pub(super) fn email_taken(conn: &Connection, email: &Email, other_than: i64) -> StoreResult<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM users WHERE email = ?1")?
-        .query_row([email.as_str()], |_| Ok(()))
+        .prepare_cached(
+            "SELECT 1 FROM users WHERE (email = ?1 OR email_skeleton = ?2) AND id <> ?3 LIMIT 1",
+        )?
+        .query_row(
+            params![email.as_str(), email.skeleton(), other_than],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -65,12 +70,13 @@ pub(super) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> StoreRe
     let (enabled, threshold, channels) = user.low_balance_columns();
     conn.prepare_cached(
         "INSERT INTO users (organization_id, name, email, phone, role, password_hash, \
-         low_balance_enabled, low_balance_threshold, low_balance_channels, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         low_balance_enabled, low_balance_threshold, low_balance_channels, created_at, updated_at, \
+         email_skeleton) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         user.organization_id,
-        user.name,
+        user.name.as_str(),
         user.email.as_str(),
         user.phone.map(|p| p.as_str()),
         user.role.as_str(),
@@ -78,7 +84,8 @@ pub(super) fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> StoreRe
         enabled,
         threshold,
         channels,
-        now
+        now,
+        user.email.skeleton()
     ])
     .map_err(|e| unique(e, "users.email"))?;
     Ok(conn.last_insert_rowid())
@@ -90,6 +97,68 @@ fn unique(e: rusqlite::Error, what: &'static str) -> StoreError {
         Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Duplicate(what),
         _ => e.into(),
     }
+}
+
+/// Fills in `users.email_skeleton` where it is missing, or everywhere when
+/// `email_skeleton_data` names other skeleton data than this build's (see migration
+/// 0003 and the store's module doc). Returns how many rows it filled.
+pub(super) fn fill_email_skeletons(conn: &mut Connection) -> StoreResult<usize> {
+    let data = Email::skeleton_data();
+    let current = |conn: &Connection| -> StoreResult<bool> {
+        let stored: Option<String> = conn
+            .query_row("SELECT version FROM email_skeleton_data", [], |r| r.get(0))
+            .optional()?;
+        let missing = conn
+            .query_row(
+                "SELECT 1 FROM users WHERE email_skeleton IS NULL LIMIT 1",
+                [],
+                |_| Ok(()),
+            )
+            .optional()?;
+        Ok(stored.as_deref() == Some(data.as_str()) && missing.is_none())
+    };
+    // Every opening asks; only one that has work takes the write lock.
+    if current(conn)? {
+        return Ok(0);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let stored: Option<String> = tx
+        .query_row("SELECT version FROM email_skeleton_data", [], |r| r.get(0))
+        .optional()?;
+    if stored.as_deref() != Some(data.as_str()) {
+        // All at once first, so that a recomputed skeleton never meets a stale one.
+        tx.execute("UPDATE users SET email_skeleton = NULL", [])?;
+        tx.execute("DELETE FROM email_skeleton_data", [])?;
+        tx.execute(
+            "INSERT INTO email_skeleton_data (version) VALUES (?1)",
+            [&data],
+        )?;
+    }
+    let missing: Vec<(i64, String)> = tx
+        .prepare("SELECT id, email FROM users WHERE email_skeleton IS NULL ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, email) in &missing {
+        let skeleton = Email::from_stored(email)
+            .map_err(|e| StoreError::Corrupt(format!("users.email: {e}")))?
+            .skeleton();
+        let holder: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM users WHERE email_skeleton = ?1",
+                [&skeleton],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = holder {
+            return Err(crate::store::look_alike_accounts(other, *id));
+        }
+        tx.execute(
+            "UPDATE users SET email_skeleton = ?2 WHERE id = ?1",
+            params![id, skeleton],
+        )?;
+    }
+    tx.commit()?;
+    Ok(missing.len())
 }
 
 pub(super) fn bump_version(conn: &Connection, user_id: i64, now: i64) -> StoreResult<i64> {
@@ -130,8 +199,8 @@ pub(super) fn set_email(
     email: &Email,
     now: i64,
 ) -> StoreResult<i64> {
-    conn.prepare_cached("UPDATE users SET email = ?2 WHERE id = ?1")?
-        .execute(params![user_id, email.as_str()])
+    conn.prepare_cached("UPDATE users SET email = ?2, email_skeleton = ?3 WHERE id = ?1")?
+        .execute(params![user_id, email.as_str(), email.skeleton()])
         .map_err(|e| unique(e, "users.email"))?;
     bump_version(conn, user_id, now)
 }
