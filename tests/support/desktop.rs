@@ -162,6 +162,23 @@ pub struct Notification {
 /// Where the tray's menu lives on the bus: (connection name, object path).
 type MenuAddress = (String, String);
 
+/// The desktop's light or dark appearance, as a person picks it in their desktop's
+/// settings: GTK's theme variant, which WebKitGTK turns into `prefers-color-scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    fn gtk_theme(self) -> &'static str {
+        match self {
+            Self::Light => "Adwaita",
+            Self::Dark => "Adwaita:dark",
+        }
+    }
+}
+
 /// What a status region (`#<form>-status`) says once its form is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -200,8 +217,22 @@ impl Desktop {
         Self::start_binary(app_binary()?, data_dir, server).await
     }
 
+    /// [`Desktop::start`] on a desktop whose GTK theme is `theme`.
+    pub async fn start_themed(data_dir: &Path, server: &str, theme: Theme) -> anyhow::Result<Self> {
+        Self::launch(app_binary()?, data_dir, server, theme).await
+    }
+
     /// [`Desktop::start`] for the app binary `app` (an installed one: `/usr/bin/…`).
     pub async fn start_binary(app: PathBuf, data_dir: &Path, server: &str) -> anyhow::Result<Self> {
+        Self::launch(app, data_dir, server, Theme::Light).await
+    }
+
+    async fn launch(
+        app: PathBuf,
+        data_dir: &Path,
+        server: &str,
+        theme: Theme,
+    ) -> anyhow::Result<Self> {
         let driver = tauri_driver()?;
         let dir = tempfile::Builder::new()
             .prefix("desktop-e2e-")
@@ -254,6 +285,8 @@ exec "$@""#;
             "ACCOUNT_SETTINGS_LOG",
             "warn,account_desktop=info,desktop_core=info,account_desktop::assets=debug,account_desktop::commands=debug,account_desktop::window=debug",
         )
+        // WebKitGTK answers `prefers-color-scheme` from the GTK theme's variant.
+        .env("GTK_THEME", theme.gtk_theme())
         // The OS language the app detects: English, whatever the host says.
         .env("LANG", "en_US.UTF-8")
         .env_remove("LC_ALL")
@@ -664,6 +697,87 @@ exec "$@""#;
             .await?;
         sent.with_context(|| format!("Tab into `{css}`"))?;
         serde_json::from_value(ring).context("the focused element's ring")
+    }
+
+    /// Whether the page sees a dark desktop (`prefers-color-scheme: dark`).
+    pub async fn prefers_dark(&self) -> anyhow::Result<bool> {
+        let dark = self
+            .js("return window.matchMedia('(prefers-color-scheme: dark)').matches;")
+            .await?;
+        dark.as_bool().context("matchMedia answered no boolean")
+    }
+
+    /// WCAG's contrast ratio of the text of the element `css` matches against its own
+    /// background colour, both as painted: each colour (whatever CSS syntax the style
+    /// computes to) is drawn onto a one-pixel canvas and read back as sRGB, the text
+    /// colour over the background so that a translucent one is blended as on screen.
+    /// An element whose background is not opaque is an error: what is behind it counts.
+    pub async fn contrast_ratio(&self, css: &str) -> anyhow::Result<f64> {
+        let answer = self
+            .js_with(
+                "const e = document.querySelector(arguments[0]); \
+                 if (!e) return {error: 'no element'}; \
+                 const s = getComputedStyle(e); \
+                 const c = document.createElement('canvas'); c.width = 1; c.height = 1; \
+                 const x = c.getContext('2d', {willReadFrequently: true}); \
+                 const paint = (colour) => { x.fillStyle = colour; x.fillRect(0, 0, 1, 1); \
+                   return [...x.getImageData(0, 0, 1, 1).data]; }; \
+                 const back = paint(s.backgroundColor); \
+                 if (back[3] !== 255) return {error: 'background ' + s.backgroundColor + ' is not opaque'}; \
+                 const text = paint(s.color); \
+                 const lum = (p) => p.slice(0, 3).map((v) => { v /= 255; \
+                   return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }) \
+                   .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0); \
+                 const [hi, lo] = [lum(back), lum(text)].sort((a, b) => b - a); \
+                 return {ratio: (hi + 0.05) / (lo + 0.05)};",
+                vec![json!(css)],
+            )
+            .await?;
+        answer["ratio"].as_f64().with_context(|| {
+            format!(
+                "the contrast of `{css}`: {}",
+                answer["error"].as_str().unwrap_or("no answer")
+            )
+        })
+    }
+
+    /// Runs axe-core ([`AXE_TAGS`]) on what the window shows now, in the page itself:
+    /// the DOM, the computed styles and the colours WebKitGTK paints, the same as a
+    /// browser extension's audit would see. The library is loaded into the page once
+    /// per page load.
+    pub async fn audit_accessibility(&self) -> anyhow::Result<AxeReport> {
+        let loaded = self.js("return typeof window.axe === 'object';").await?;
+        if loaded != json!(true) {
+            let source = axe_source()?;
+            let version = self
+                .js(&format!(
+                    "{source}\n;return window.axe && window.axe.version;"
+                ))
+                .await
+                .map_err(|e| anyhow::anyhow!("loading axe-core into the page: {e:#}"));
+            let version = version?;
+            anyhow::ensure!(version.is_string(), "axe-core did not load: {version}");
+        }
+        let script = "const done = arguments[arguments.length - 1]; \
+             const nodes = (n) => n.map((x) => ({target: x.target.join(' '), \
+               summary: x.failureSummary || '', html: x.html})); \
+             const rules = (list) => list.map((r) => ({id: r.id, impact: r.impact || '', \
+               help: r.help, nodes: nodes(r.nodes)})); \
+             axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, \
+                                resultTypes: ['violations', 'incomplete']}) \
+               .then((r) => done({version: axe.version, violations: rules(r.violations), \
+                 incomplete: rules(r.incomplete), passes: r.passes.map((p) => p.id), \
+                 inapplicable: r.inapplicable.map((p) => p.id)})) \
+               .catch((e) => done({error: String((e && e.stack) || e)}));";
+        let answer = self
+            .client()?
+            .execute_async(script, vec![json!(AXE_TAGS)])
+            .await
+            .context("running axe-core in the page")?;
+        if let Some(error) = answer.get("error") {
+            bail!("axe-core failed in the page: {error}");
+        }
+        serde_json::from_value(answer).context("axe-core's results")
     }
 
     pub async fn is_checked(&self, css: &str) -> anyhow::Result<bool> {
@@ -1097,6 +1211,83 @@ pub fn parse_notify_calls(capture: &str) -> Vec<Notification> {
         }
     }
     calls
+}
+
+/// axe-core's rule sets an audit runs: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and
+/// Deque's best practices.
+pub const AXE_TAGS: &[&str] = &[
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+/// axe-core's browser build: `AXE_CORE_JS`, which `make test` points at the copy it
+/// installs from npm (the version pinned in the Makefile). Read once per test binary.
+fn axe_source() -> anyhow::Result<&'static str> {
+    static SOURCE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let path = std::env::var_os("AXE_CORE_JS").ok_or_else(|| {
+                "AXE_CORE_JS is not set: run the journeys through `make test`, which installs \
+                 axe-core from npm and sets it"
+                    .to_owned()
+            })?;
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("AXE_CORE_JS ({}): {e}", Path::new(&path).display()))
+        })
+        .as_deref()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// What axe-core found on one screen.
+#[derive(Debug, serde::Deserialize)]
+pub struct AxeReport {
+    pub version: String,
+    pub violations: Vec<AxeRule>,
+    /// What axe could not decide alone (text over an image, say): for a person to look at.
+    pub incomplete: Vec<AxeRule>,
+    /// The rules that found something to check and found it right.
+    pub passes: Vec<String>,
+    /// The rules that found nothing to check on this screen.
+    pub inapplicable: Vec<String>,
+}
+
+impl AxeReport {
+    /// Whether rule `id` looked at this screen (passed, failed or left undecided).
+    pub fn ran(&self, id: &str) -> bool {
+        self.passes.iter().any(|p| p == id)
+            || self.violations.iter().any(|r| r.id == id)
+            || self.incomplete.iter().any(|r| r.id == id)
+    }
+}
+
+/// One axe rule's result, with the elements it is about.
+#[derive(Debug, serde::Deserialize)]
+pub struct AxeRule {
+    pub id: String,
+    pub impact: String,
+    pub help: String,
+    pub nodes: Vec<AxeNode>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AxeNode {
+    pub target: String,
+    pub summary: String,
+    pub html: String,
+}
+
+impl std::fmt::Display for AxeRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} ({}): {}", self.id, self.impact, self.help)?;
+        for node in &self.nodes {
+            writeln!(f, "  {}: {}", node.target, node.summary.replace('\n', "; "))?;
+        }
+        Ok(())
+    }
 }
 
 /// The focused element and the focus indicator it shows (computed style).
