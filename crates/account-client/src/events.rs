@@ -468,6 +468,27 @@ impl SseParser {
     }
 }
 
+/// What a fresh parser makes of `chunks` received in order on one connection: each
+/// dispatched event as `(id, event, data)`, and the heartbeats counted. The fuzz
+/// targets' way in (`fuzz/`, feature `fuzzing`), so the parser itself stays private.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn parse_sse<'a>(
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> (Vec<(Option<i64>, String, String)>, u64) {
+    let mut parser = SseParser::default();
+    let mut events = Vec::new();
+    for chunk in chunks {
+        events.extend(
+            parser
+                .push(chunk)
+                .into_iter()
+                .map(|e| (e.id, e.event, e.data)),
+        );
+    }
+    (events, parser.heartbeats)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

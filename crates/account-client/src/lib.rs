@@ -26,4 +26,7 @@ mod events;
 
 pub use client::{AccountFetch, Client, ClientConfig, ETag, IdempotencyKey, SignedIn};
 pub use error::{ClientError, NetworkFailure, Refusal};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use events::parse_sse;
 pub use events::{Disconnect, EventStream, EventStreamConfig, StreamEnd, StreamItem};

@@ -49,21 +49,48 @@ pub(crate) fn mixed_script(part: &str) -> Option<(char, Script, Script)> {
             None => counts.push((script, 1)),
         }
     }
-    // Ties go to the script seen first (`max_by_key` keeps the last maximum).
-    let (main, _) = counts.iter().rev().max_by_key(|(_, n)| *n).copied()?;
+    // Ties go to the script seen first (`max_by_key` keeps the last maximum). A part of
+    // Common and Inherited characters alone (combining marks with no letter under them,
+    // `\u{64C}\u{300}`) has no main script: it is measured against its first character.
+    let main = match counts.iter().rev().max_by_key(|(_, n)| *n) {
+        Some((main, _)) => *main,
+        None => part.chars().next()?.script(),
+    };
     let main_set = part
         .chars()
         .find(|c| c.script() == main)
         .map(AugmentedScriptSet::for_char)?;
-    // The first character that cannot share a script with the main one (Hiragana can
-    // with Han, so in Han-and-Hiragana-and-Latin the Latin letter is named).
+    // The first character that cannot share a script with the main one and those before
+    // it (Hiragana can with Han, so in Han-and-Hiragana-and-Latin the Latin letter is
+    // named). Running, not pairwise: Hangul and Katakana each go with Han but not with
+    // each other, so in Han-Hangul-Katakana the Katakana letter is named.
+    let mut shared = main_set;
     part.chars()
         .find(|&c| {
-            let mut shared = main_set;
             shared.intersect_with(c.into());
             shared.is_empty()
         })
         .map(|c| (c, c.script(), main))
+}
+
+/// What is mixed, for a refusal: `mixes Latin and Cyrillic letters ("о" (U+043E) is
+/// Cyrillic)`, or, for combining marks of different scripts with no letter under them
+/// (where the two scripts [`mixed_script`] answers are both Inherited), that.
+pub(crate) fn mixing(c: char, script: Script, main: Script) -> String {
+    if script == main {
+        format!(
+            "holds combining marks of different scripts ({} is one) with no letter under them",
+            describe(c)
+        )
+    } else {
+        format!(
+            "mixes {} and {} letters ({} is {})",
+            main.full_name(),
+            script.full_name(),
+            describe(c),
+            script.full_name()
+        )
+    }
 }
 
 #[cfg(test)]
@@ -88,6 +115,41 @@ mod tests {
         assert_eq!(
             mixed_script("田中太郎さんab"),
             Some(('a', Script::Latin, Script::Han))
+        );
+    }
+
+    #[test]
+    fn han_with_both_hangul_and_katakana_is_mixed() {
+        // Found by fuzz/ (target email): each letter shares a script with Han (Korean,
+        // Japanese), but no one script has all three.
+        assert!(!"中쾋ス子".is_single_script());
+        assert_eq!(
+            mixed_script("中쾋ス子"),
+            Some(('ス', Script::Katakana, Script::Han))
+        );
+        assert_eq!(mixed_script("中쾋子"), None);
+        assert_eq!(mixed_script("中ス子"), None);
+    }
+
+    #[test]
+    fn combining_marks_of_different_scripts_without_a_letter_are_mixed() {
+        // Found by fuzz/ (target email): an Arabic and a Latin-and-others combining mark,
+        // both Inherited, so no script was counted and nothing was named.
+        let part = "\u{64C}\u{300}";
+        assert!(!part.is_single_script());
+        assert_eq!(
+            mixed_script(part),
+            Some(('\u{300}', Script::Inherited, Script::Inherited))
+        );
+        assert_eq!(mixed_script("\u{300}\u{301}"), None);
+        let (c, script, main) = mixed_script(part).expect("mixed");
+        assert_eq!(
+            mixing(c, script, main),
+            "holds combining marks of different scripts (\"\u{300}\" (U+0300) is one) \
+             with no letter under them"
+        );
+        assert!(
+            mixing('о', Script::Cyrillic, Script::Latin).starts_with("mixes Latin and Cyrillic")
         );
     }
 

@@ -67,12 +67,8 @@ impl DisplayName {
         }
         if let Some((c, script, main)) = lookalike::mixed_script(&name) {
             return Err(refuse(format!(
-                "it mixes {} and {} letters ({} is {}), which lets one name pass for \
-                 another; write it in one alphabet",
-                main.full_name(),
-                script.full_name(),
-                lookalike::describe(c),
-                script.full_name()
+                "it {}, which lets one name pass for another; write it in one alphabet",
+                lookalike::mixing(c, script, main)
             )));
         }
         Ok(Self(name))

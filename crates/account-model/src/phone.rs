@@ -75,7 +75,7 @@ impl PhoneNumber {
             ));
         }
         let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
-        Ok(Self(e164))
+        Self::from_stored(&e164).map_err(|_| refusal(trimmed, "it has more than 15 digits"))
     }
 
     /// A number this system stored after [`PhoneNumber::parse`] accepted it. Only its
@@ -171,6 +171,17 @@ mod tests {
                 ErrorCode::InvalidPhone,
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn a_number_longer_than_e164_allows_is_refused_not_stored() {
+        // Found by fuzz/ (target phone): the German plan allows 15 national digits, 17
+        // with the country code, which E.164 (and so `from_stored`) does not.
+        for long in ["+49 330628496008377", "004/9330MA84/9M008377"] {
+            let err = PhoneNumber::parse(long).expect_err(long);
+            assert_eq!(err.code, ErrorCode::InvalidPhone);
+            assert!(err.message.contains("15 digits"), "{}", err.message);
         }
     }
 

@@ -35,6 +35,11 @@ use crate::alert::{self, AlertRule, AlertState, LowBalanceAlert};
 
 mod queue;
 
+/// The queue's stored form for the fuzz targets (`fuzz/`, feature `fuzzing`); not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 use queue::QueuedField;
 use queue::{count_queue, queued_fields};
 
