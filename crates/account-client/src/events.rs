@@ -333,7 +333,16 @@ impl Consumer {
                 Ok(Ok(Some(bytes))) => bytes,
             };
             delivered = true;
-            for raw in parser.push(&bytes) {
+            let events = parser.push(&bytes);
+            if parser.overflowed {
+                return lost(
+                    Disconnect::Closed(format!(
+                        "the server sent an event longer than {MAX_EVENT_BYTES} bytes"
+                    )),
+                    delivered,
+                );
+            }
+            for raw in events {
                 let event: StreamEvent = match serde_json::from_str(&raw.data) {
                     Ok(event) => event,
                     Err(e) => {
@@ -381,6 +390,9 @@ fn backoff(config: &EventStreamConfig, failures: u32) -> Duration {
         .mul_f64(rand::thread_rng().gen_range(0.5..1.5))
 }
 
+/// The longest event [`SseParser`] keeps, pending line and data together.
+const MAX_EVENT_BYTES: usize = 1 << 20;
+
 /// One dispatched server-sent event, before its data is decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RawEvent {
@@ -393,9 +405,16 @@ struct RawEvent {
 /// events"): lines end in LF, CRLF or CR; a blank line dispatches; `data` lines are
 /// joined with LF; lines starting with `:` are comments (heartbeats). Bytes are kept
 /// until a line is complete, so a UTF-8 character split across chunks survives.
+///
+/// What it keeps is bounded: an event (its pending line and the data lines gathered so
+/// far) longer than [`MAX_EVENT_BYTES`] stops the parser, and the stream treats it as a
+/// broken connection. The server's events are well under a kilobyte; without the bound
+/// a broken or hostile server could grow the app's memory with one endless line.
 #[derive(Debug, Default)]
 struct SseParser {
     buf: Vec<u8>,
+    /// An event went over [`MAX_EVENT_BYTES`]: nothing more is parsed.
+    overflowed: bool,
     /// A CR ended the last line; a LF at the start of the next chunk belongs to it.
     after_cr: bool,
     id: Option<i64>,
@@ -408,6 +427,9 @@ impl SseParser {
     fn push(&mut self, bytes: &[u8]) -> Vec<RawEvent> {
         let mut out = Vec::new();
         for &b in bytes {
+            if self.overflowed {
+                break;
+            }
             if self.after_cr {
                 self.after_cr = false;
                 if b == b'\n' {
@@ -422,7 +444,11 @@ impl SseParser {
                         out.push(event);
                     }
                 }
-                _ => self.buf.push(b),
+                _ => {
+                    self.buf.push(b);
+                    let gathered = self.data.as_ref().map_or(0, String::len);
+                    self.overflowed = self.buf.len() + gathered > MAX_EVENT_BYTES;
+                }
             }
         }
         out
@@ -534,6 +560,45 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].data, "a\nb");
         assert_eq!(events[0].event, "message");
+    }
+
+    #[test]
+    fn an_event_longer_than_the_bound_stops_the_parser() {
+        let mut p = SseParser::default();
+        // Data lines that each fit, gathering into one event over the bound.
+        let line = format!("data: {}\n", "x".repeat(MAX_EVENT_BYTES / 4));
+        let mut events = Vec::new();
+        for _ in 0..5 {
+            events.extend(p.push(line.as_bytes()));
+        }
+        assert!(
+            p.overflowed,
+            "five quarter-megabyte data lines are one event over 1 MiB"
+        );
+        events.extend(p.push(b"\n\nid: 1\ndata: {}\n\n"));
+        assert!(
+            events.is_empty(),
+            "nothing is dispatched once over the bound"
+        );
+
+        // One endless line, chunk by chunk.
+        let mut p = SseParser::default();
+        let chunk = vec![b'a'; 64 * 1024];
+        let mut pushed = 0;
+        while !p.overflowed {
+            assert!(p.push(&chunk).is_empty());
+            pushed += chunk.len();
+            assert!(pushed <= MAX_EVENT_BYTES + chunk.len(), "the bound holds");
+        }
+        assert!(p.buf.len() <= MAX_EVENT_BYTES + 1);
+
+        // An event just under it still arrives.
+        let mut p = SseParser::default();
+        let data = "y".repeat(MAX_EVENT_BYTES - 16);
+        let events = p.push(format!("data: {data}\n\n").as_bytes());
+        assert!(!p.overflowed);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].data, data);
     }
 
     #[test]
